@@ -1,0 +1,32 @@
+# The two commands of the README: `make demo` and `make test`. Each sets up what it needs first.
+JOBS ?= $(shell nproc)
+BUILD := build
+ASAN_BUILD := build-asan
+
+.PHONY: setup build build-asan test unit-asan demo clean
+
+setup:
+	@scripts/bootstrap.sh
+
+build: setup
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DFT_WERROR=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: setup
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFT_SANITIZE=ON -DFT_WERROR=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target finetune_tests finetune
+
+# Unit tests under ASan+UBSan first, then the whole suite on the release build, so the last line
+# printed is ctest's summary of the full suite.
+test: build build-asan
+	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest -L unit -LE slow --output-on-failure -j $(JOBS)
+	@echo "== full suite (release build) =="
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that building and testing finetune.cpp need. Idempotent: when
+# everything is present it only checks. Run as root on a fresh machine (make demo / make test do).
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ make pkg-config git ca-certificates
+  libdnnl-dev            # GEMM: oneDNN matmul (AMX bf16 / AVX-512)
+  libsentencepiece-dev   # tokenizer.model
+  libpcre2-dev           # tokenizer.json pre-tokenizer regexes (Unicode classes, lookahead)
+  nlohmann-json3-dev     # config.json, tokenizer.json, safetensors headers
+  libcli11-dev           # command line
+  libyaml-cpp-dev        # YAML config files
+  libcurl4-openssl-dev   # Hugging Face Hub downloads
+  libgloo-dev            # distributed all-reduce
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "bootstrap: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "bootstrap: missing packages (${missing[*]}); run 'sudo scripts/bootstrap.sh' or run as root" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,32 @@
+// Shared test helpers: where ../shared and the committed fixtures are, a skip for tests that need
+// ../shared (absent in a user's fresh clone), and scratch directories.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+namespace ft::test {
+
+std::filesystem::path shared_dir();
+std::filesystem::path fixtures_dir();
+bool shared_available();
+// A fresh empty directory under the system temp dir, unique per test.
+std::filesystem::path scratch_dir();
+std::string read_file(const std::filesystem::path& p);
+void write_file(const std::filesystem::path& p, const std::string& content);
+// Runs the finetune binary with `args` (shell-quoted by the caller); returns exit code and output.
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+CommandResult run_finetune(const std::string& args);
+
+}  // namespace ft::test
+
+#define FT_REQUIRE_SHARED()                                                                 \
+  do {                                                                                      \
+    if (!::ft::test::shared_available())                                                    \
+      GTEST_SKIP() << "../shared is missing (a fresh clone): this test needs its model, " \
+                      "tokenizers or data; CI always has it";                               \
+  } while (0)
