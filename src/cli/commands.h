@@ -8,5 +8,6 @@ namespace ft::cli {
 
 void add_generate_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
+void add_data_command(CLI::App& app);
 
 }  // namespace ft::cli
