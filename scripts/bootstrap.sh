@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ make pkg-config git ca-certificates
+  cmake ninja-build g++ make pkg-config git ca-certificates ccache
   libdnnl-dev            # GEMM: oneDNN matmul (AMX bf16 / AVX-512)
   libsentencepiece-dev   # tokenizer.model
   libpcre2-dev           # tokenizer.json pre-tokenizer regexes (Unicode classes, lookahead)
