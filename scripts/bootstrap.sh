@@ -8,6 +8,7 @@ packages=(
   libdnnl-dev            # GEMM: oneDNN matmul (AMX bf16 / AVX-512)
   libsentencepiece-dev   # tokenizer.model
   libpcre2-dev           # tokenizer.json pre-tokenizer regexes (Unicode classes, lookahead)
+  libutf8proc-dev        # tokenizer.json NFC normalizer (Qwen)
   nlohmann-json3-dev     # config.json, tokenizer.json, safetensors headers
   libcli11-dev           # command line
   libyaml-cpp-dev        # YAML config files
