@@ -24,9 +24,10 @@ struct TensorView {
   int64_t numel() const;
 };
 
-// Parses a whole safetensors image (8-byte length, JSON header, data). Rejects an oversized or
-// truncated header, unknown dtypes, offsets past the end of the data, overlapping tensors, and
-// sizes that do not match shape × dtype. `file` is used only in error messages.
+// Parses a whole safetensors image (8-byte length, JSON header, data). Rejects, as the reference
+// crate does, an oversized (> 100 MB) or truncated header, non-JSON, unknown dtypes, offsets past
+// the end of the data, overlaps or gaps (tensors must tile the data section exactly), and sizes
+// that do not match shape × dtype. Views are in offset order. `file` is used only in messages.
 std::vector<TensorView> parse_safetensors(std::span<const std::byte> image, const std::string& file);
 
 // All tensors of a model directory, memory-mapped: `model.safetensors`, or the shards listed in
@@ -54,7 +55,10 @@ class WeightStore {
   std::map<std::string, TensorView> tensors_;
 };
 
-// Writes tensors (fp32 or bf16 data given as raw bytes) to `path` atomically: temp file + rename.
+// Writes tensors (raw little-endian bytes of numel × dtype size) to `path` atomically: temp file in
+// the same directory, fsync, rename. Data keeps the given order except that 4-byte dtypes come
+// before 2-byte ones, so every tensor is naturally aligned. I/O failure is an ft::Error (exit 1);
+// a byte size that does not match the shape, or a duplicate name, is std::invalid_argument (a bug).
 struct TensorToWrite {
   std::string name;
   DType dtype = DType::F32;
