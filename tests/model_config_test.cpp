@@ -187,3 +187,24 @@ TEST(ModelConfig, Stories260kMatchesItsWeights) {
   for (const auto& name : store.names()) total += store.require(name).numel();
   EXPECT_EQ(c.parameter_count(), total);
 }
+
+// Configs saved by transformers 4.49 (tests/fixtures/tiny_models) describe exactly their weights.
+TEST(ModelConfig, TinyTransformersModelsMatchTheirWeights) {
+  const auto root = ft::test::fixtures_dir() / "tiny_models";
+  for (const char* model : {"llama3_rope_tied", "llama_gqa_untied", "llama_sharded_bf16", "mistral", "qwen2_bias"}) {
+    SCOPED_TRACE(model);
+    const auto c = ft::load_model_config((root / model / "config.json").string());
+    const auto store = ft::WeightStore::open_dir((root / model).string());
+    long long total = 0;
+    for (const auto& name : store.names()) total += store.require(name).numel();
+    EXPECT_EQ(c.parameter_count(), total);
+    EXPECT_EQ(store.contains("lm_head.weight"), !c.tie_word_embeddings);
+    EXPECT_EQ(store.contains("model.layers.0.self_attn.q_proj.bias"), c.attention_bias);
+  }
+  const auto llama3 = ft::load_model_config((root / "llama3_rope_tied" / "config.json").string());
+  EXPECT_EQ(llama3.head_dim, 16);
+  EXPECT_EQ(llama3.rope_scaling.type, "llama3");
+  EXPECT_EQ(llama3.rope_scaling.original_max_position_embeddings, 64);
+  EXPECT_EQ(llama3.eos_token_ids, (std::vector<int>{2, 3}));
+  EXPECT_EQ(ft::load_model_config((root / "mistral" / "config.json").string()).torch_dtype, "float16");
+}
