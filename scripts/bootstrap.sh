@@ -36,3 +36,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ "${FT_SKIP_CHART_TOOLS:-}" = 1 ] || "$(dirname "$0")/install-chart-tools.sh"  # helm, kubeconform for tests/chart.cmake

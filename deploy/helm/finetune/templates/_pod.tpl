@@ -1,0 +1,99 @@
+{{/*
+Pod template shared by the Master and Worker replicas: the trainer container (named pytorch, as the
+PyTorchJob controller expects), its environment, Guaranteed resources and writable mounts on a
+read-only root filesystem.
+*/}}
+{{- define "finetune.podTemplate" -}}
+{{- $v := .Values -}}
+{{- $cpu := include "finetune.guaranteed" (dict "name" "cpu" "single" $v.resources.cpu "request" $v.resources.cpuRequest "limit" $v.resources.cpuLimit) -}}
+{{- $memory := include "finetune.guaranteed" (dict "name" "memory" "single" $v.resources.memory "request" $v.resources.memoryRequest "limit" $v.resources.memoryLimit) -}}
+{{- $secretName := include "finetune.secretName" . -}}
+metadata:
+  labels:
+    {{- include "finetune.labels" (dict "root" . "component" "trainer") | nindent 4 }}
+spec:
+  terminationGracePeriodSeconds: {{ int $v.job.terminationGracePeriodSeconds }}
+  securityContext:
+    {{- include "finetune.podSecurityContext" . | trim | nindent 4 }}
+  {{- $nodeSelector := deepCopy (default dict $v.resources.nodeSelector) }}
+  {{- if $v.resources.nodeSelectorLabel }}
+  {{- $_ := set $nodeSelector $v.resources.nodeSelectorLabel (toString $v.resources.nodeSelectorValue) }}
+  {{- end }}
+  {{- with $nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  containers:
+    - name: pytorch
+      image: {{ printf "%s:%s" $v.image.name (toString $v.image.tag) | quote }}
+      imagePullPolicy: {{ $v.image.pullPolicy }}
+      # The image's entrypoint is tini (PID 1, forwards SIGTERM) running finetune: only args here.
+      args:
+        - "train"
+        {{- include "finetune.trainArgs" . | trim | nindent 8 }}
+      env:
+        - name: HOME
+          value: /tmp
+        {{- if regexMatch "^[0-9]+$" $cpu }}
+        - name: OMP_NUM_THREADS
+          value: {{ $cpu | quote }}
+        {{- end }}
+        {{- $envVars := dict
+          "HF_HOME" $v.envVars.hfHome
+          "HF_HUB_CACHE" $v.envVars.transformersCache
+          "TRANSFORMERS_CACHE" $v.envVars.transformersCache
+          "HF_DATASETS_CACHE" $v.envVars.hfDatasetsCache
+          "LOGLEVEL" $v.envVars.logLevel
+          "LD_PRELOAD" $v.envVars.ldPreload
+          "CCL_WORKER_COUNT" $v.envVars.cclWorkerCount
+          "http_proxy" $v.envVars.httpProxy
+          "https_proxy" $v.envVars.httpsProxy
+          "no_proxy" $v.envVars.noProxy
+          "ftp_proxy" $v.envVars.ftpProxy
+          "socks_proxy" $v.envVars.socksProxy }}
+        {{- range $name, $value := merge $envVars (default dict $v.envVars.extra) }}
+        {{- if not (kindIs "invalid" $value) }}
+        - name: {{ $name }}
+          value: {{ toString $value | quote }}
+        {{- end }}
+        {{- end }}
+      resources:
+        requests:
+          cpu: {{ $cpu | quote }}
+          memory: {{ $memory | quote }}
+        limits:
+          cpu: {{ $cpu | quote }}
+          memory: {{ $memory | quote }}
+      securityContext:
+        {{- include "finetune.containerSecurityContext" . | trim | nindent 8 }}
+      volumeMounts:
+        - name: shared
+          mountPath: {{ $v.storage.pvcMountPath }}
+        - name: dshm
+          mountPath: /dev/shm
+        - name: tmp
+          mountPath: /tmp
+        {{- if $secretName }}
+        - name: hf-token
+          mountPath: {{ $v.envVars.hfHome }}
+          readOnly: true
+        {{- end }}
+  volumes:
+    - name: shared
+      persistentVolumeClaim:
+        claimName: {{ include "finetune.claimName" . }}
+    - name: dshm
+      emptyDir:
+        medium: Memory
+        sizeLimit: {{ $v.resources.shmSize | quote }}
+    - name: tmp
+      emptyDir: {}
+    {{- if $secretName }}
+    - name: hf-token
+      secret:
+        secretName: {{ $secretName }}
+        items:
+          - key: {{ $v.secret.key }}
+            path: token
+    {{- end }}
+{{- end -}}

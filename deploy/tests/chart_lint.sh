@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# helm lint --strict and helm template for the default values and every shipped values file, then
+# the values schema and the chart's own checks must reject bad values with a message naming them.
+source "$(dirname "$0")/common.sh"
+require_tool helm "$HELM_BIN"
+
+helm lint --strict "$chart" >/dev/null || { helm lint --strict "$chart"; fail "helm lint (default values)"; }
+for f in $(values_files); do
+  helm lint --strict "$chart" -f "$f" >"$scratch/lint.log" 2>&1 || { cat "$scratch/lint.log"; fail "helm lint -f $f"; }
+  helm template t "$chart" -f "$f" >/dev/null || fail "helm template -f $f"
+  echo "ok: $(basename "$f") lints and renders"
+done
+
+# expect_rejected <text the error must contain> <helm template arguments...>
+expect_rejected() {
+  local want=$1; shift
+  if helm template t "$chart" "$@" >"$scratch/out" 2>&1; then
+    fail "helm template $* was accepted; expected an error mentioning '$want'"
+  fi
+  grep -qF -- "$want" "$scratch/out" || { cat "$scratch/out"; fail "error for '$*' does not mention '$want'"; }
+  echo "ok: rejected $* ($want)"
+}
+expect_rejected loraRnak --set distributed.train.loraRnak=8
+expect_rejected nodeSelectr --set resources.nodeSelectr.x=y
+expect_rejected workers --set distributed.workers=four
+expect_rejected bf16 --set-string distributed.train.bf16=yes
+expect_rejected learningRate --set-string distributed.train.learningRate=fast
+expect_rejected pullPolicy --set image.pullPolicy=Sometimes
+expect_rejected "Guaranteed QoS" --set resources.cpuRequest=4 --set resources.cpuLimit=8
+expect_rejected doQuantize --set distributed.doQuantize=true
+expect_rejected "datasetName" --set distributed.train.datasetName=null
+expect_rejected "minReplicas" --set elasticPolicy.enabled=true --set elasticPolicy.maxReplicas=2
+expect_rejected "not both" --set secret.token=a --set secret.encodedToken=Yg==
+echo "chart_lint: all checks passed"
