@@ -1,0 +1,23 @@
+// Causal grouped-query attention, flash style: keys are visited in tiles with an online softmax,
+// so no T×S score matrix exists. Dimensions: B batch, T queries, NH query heads, NKV kv heads
+// (NH % NKV == 0; head h reads kv head h / (NH/NKV)), HD head dim.
+// q, out: [B,T,NH,HD]. k, v: [B,kv_capacity,NKV,HD], rows 0..past+T−1 filled (a KV cache, or
+// this step's keys with past = 0). Query t sits at position past+t and sees keys 0..past+t, and
+// only the last `window` of them when window > 0 (sliding-window attention).
+// lse: [B,NH,T], the per-row logsumexp of the scaled scores, kept for the backward pass.
+#pragma once
+#include <cstdint>
+
+namespace ft {
+
+struct AttentionShape {
+  int64_t B = 0, T = 0, NH = 0, NKV = 0, HD = 0;
+  int64_t past = 0;
+  int64_t kv_capacity = 0;
+  int64_t window = 0;
+};
+
+void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
+                       const AttentionShape& shape);
+
+}  // namespace ft

@@ -1,0 +1,32 @@
+#include "kernels/cross_entropy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace ft {
+
+int64_t cross_entropy_forward(float* losses, float* lse, const float* logits, const int* labels,
+                              int64_t N, int64_t V) {
+  int64_t counted = 0;
+#pragma omp parallel for reduction(+ : counted) if (N * V > (1 << 16))
+  for (int64_t n = 0; n < N; ++n) {
+    const float* row = logits + n * V;
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t v = 0; v < V; ++v) mx = std::max(mx, row[v]);
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t v = 0; v < V; ++v) sum += std::exp(row[v] - mx);
+    const float row_lse = mx + std::log(sum);
+    if (lse) lse[n] = row_lse;
+    if (labels[n] == kIgnoreIndex) {
+      losses[n] = 0.0f;
+    } else {
+      losses[n] = row_lse - row[labels[n]];
+      ++counted;
+    }
+  }
+  return counted;
+}
+
+}  // namespace ft

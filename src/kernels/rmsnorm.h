@@ -1,0 +1,11 @@
+// RMSNorm as Hugging Face Llama computes it, in fp32: out = x * rsqrt(mean(x²) + eps) * weight.
+// Dimensions: N rows (B*T), C channels. rstd[N] keeps 1/rms per row for the backward pass.
+#pragma once
+#include <cstdint>
+
+namespace ft {
+
+void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* weight, int64_t N,
+                     int64_t C, float eps);
+
+}  // namespace ft

@@ -1,0 +1,50 @@
+#include "model/activations.h"
+
+#include <algorithm>
+
+namespace ft {
+
+ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool keep_layers,
+                                int64_t logits_rows) {
+  ActivationPlan p;
+  p.B = B;
+  p.T = T;
+  p.keep_layers = keep_layers;
+  p.logits_rows = logits_rows;
+  const int64_t BT = B * T, C = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
+  const int64_t QD = static_cast<int64_t>(c.num_attention_heads) * c.head_dim;
+  const int64_t KVD = static_cast<int64_t>(c.num_key_value_heads) * c.head_dim;
+  int64_t cursor = 0;
+  // 16-float (64-byte) alignment for every buffer.
+  auto take = [&](int64_t floats) {
+    const int64_t at = cursor;
+    cursor += (floats + 15) / 16 * 16;
+    return at;
+  };
+  p.ln1 = take(BT * C);
+  p.ln1_rstd = take(BT);
+  p.q = take(BT * QD);
+  p.k = take(BT * KVD);
+  p.v = take(BT * KVD);
+  p.att = take(BT * QD);
+  p.att_lse = take(B * c.num_attention_heads * T);
+  p.res_attn = take(BT * C);
+  p.ln2 = take(BT * C);
+  p.ln2_rstd = take(BT);
+  p.gate = take(BT * I);
+  p.up = take(BT * I);
+  p.mlp = take(BT * I);
+  p.res_out = take(BT * C);
+  const int64_t one_layer = cursor;
+  p.layer_stride = keep_layers ? one_layer : 0;
+  cursor = keep_layers ? one_layer * c.num_hidden_layers : one_layer;
+  p.embed = take(BT * C);
+  p.lnf = take(BT * C);
+  p.lnf_rstd = take(BT);
+  p.logits = take(logits_rows * V);
+  p.gemm_input = take((BT * std::max({C, I, QD}) + 1) / 2);
+  p.total = cursor;
+  return p;
+}
+
+}  // namespace ft

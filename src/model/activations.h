@@ -1,0 +1,38 @@
+// The planned activation arena: every intermediate of a forward pass over B×T tokens lives at a
+// fixed offset in ONE fp32 buffer, so peak memory is known before step 1. With keep_layers
+// (training) each layer has its own slice, as the backward pass needs them; without it
+// (inference) all layers share one slice (layer_stride = 0). Offsets are in floats.
+// Dimension legend: B batch, T time, C channels, V vocabulary, NH heads, NKV kv heads,
+// HD head dim, I intermediate.
+#pragma once
+#include <cstdint>
+
+#include "model/config.h"
+
+namespace ft {
+
+struct ActivationPlan {
+  int64_t B = 0, T = 0;
+  bool keep_layers = false;
+  int64_t logits_rows = 0;   // rows of the logits buffer (B*T for full logits, fewer when chunked)
+  int64_t layer_stride = 0;  // floats between consecutive layers' slices
+  // Per layer (layer 0's offsets; add l * layer_stride):
+  int64_t ln1 = 0, ln1_rstd = 0;  // [BT,C], [BT]
+  int64_t q = 0, k = 0, v = 0;    // [BT,NH*HD], [BT,NKV*HD] ×2, after RoPE
+  int64_t att = 0, att_lse = 0;   // [BT,NH*HD], [B,NH,T]
+  int64_t res_attn = 0;           // [BT,C] residual after attention
+  int64_t ln2 = 0, ln2_rstd = 0;  // [BT,C], [BT]
+  int64_t gate = 0, up = 0, mlp = 0;  // [BT,I] ×3 (mlp = silu(gate)*up)
+  int64_t res_out = 0;            // [BT,C] layer output
+  // Shared:
+  int64_t embed = 0;                  // [BT,C]
+  int64_t lnf = 0, lnf_rstd = 0;      // [BT,C], [BT]
+  int64_t logits = 0;                 // [logits_rows,V]
+  int64_t gemm_input = 0;  // bf16 copy of a GEMM input, BT × max(C, I, NH*HD) bf16 values
+  int64_t total = 0;       // floats in the arena
+};
+
+ActivationPlan plan_activations(const ModelConfig& config, int64_t B, int64_t T, bool keep_layers,
+                                int64_t logits_rows);
+
+}  // namespace ft

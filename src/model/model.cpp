@@ -1,0 +1,209 @@
+#include "model/model.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/error.h"
+#include "formats/safetensors.h"
+#include "kernels/attention.h"
+#include "kernels/cross_entropy.h"
+#include "kernels/elementwise.h"
+#include "kernels/embedding.h"
+#include "kernels/linear.h"
+#include "kernels/rmsnorm.h"
+#include "kernels/rope.h"
+#include "kernels/swiglu.h"
+
+namespace ft {
+namespace {
+
+// Rows of logits computed at once by forward_loss: about 16 MB of fp32 whatever the vocabulary.
+int64_t loss_chunk_rows(int64_t V, int64_t BT) { return std::clamp<int64_t>((1 << 22) / V, 1, BT); }
+
+}  // namespace
+
+Model::Model(ModelConfig config, ModelWeights weights)
+    : config_(std::move(config)), weights_(std::move(weights)), inv_freq_(config_.rope_inv_freq()) {}
+
+Model Model::load(const std::string& dir, DType dtype) {
+  ModelConfig config = load_model_config(dir + "/config.json");
+  const WeightStore store = WeightStore::open_dir(dir);
+  ModelWeights weights = load_weights(store, config, dtype);
+  return Model(std::move(config), std::move(weights));
+}
+
+void Model::plan(int64_t B, int64_t T, bool keep_layers, int64_t logits_rows) {
+  if (B <= 0 || T <= 0) throw std::invalid_argument("Model::plan: empty batch");
+  plan_ = plan_activations(config_, B, T, keep_layers, logits_rows);
+  arena_ = Buffer<float>(static_cast<size_t>(plan_.total));
+  positions_.assign(static_cast<size_t>(B * T), 0);
+  const int64_t BT = B * T, C = config_.hidden_size, I = config_.intermediate_size;
+  const int64_t QD = int64_t{config_.num_attention_heads} * config_.head_dim;
+  const int64_t KVD = int64_t{config_.num_key_value_heads} * config_.head_dim;
+  const DType dt = weights_.dtype;
+  const LayerWeights& w = weights_.layers.front();
+  gemm_prepare(linear_shape(BT, C, QD, dt, w.q_bias));
+  gemm_prepare(linear_shape(BT, C, KVD, dt, w.k_bias));
+  gemm_prepare(linear_shape(BT, QD, C, dt, w.o_bias, true));
+  gemm_prepare(linear_shape(BT, C, I, dt, w.gate_bias));
+  gemm_prepare(linear_shape(BT, I, C, dt, w.down_bias, true));
+}
+
+void Model::ensure_plan(int64_t B, int64_t T, int64_t logits_rows) {
+  if (arena_.size() != 0 && B * T <= plan_.B * plan_.T && logits_rows <= plan_.logits_rows) return;
+  const bool grow_tokens = arena_.size() == 0 || B * T > plan_.B * plan_.T;
+  plan(grow_tokens ? B : plan_.B, grow_tokens ? T : plan_.T, plan_.keep_layers,
+       std::max(logits_rows, plan_.logits_rows));
+}
+
+void Model::check_ids(std::span<const int> ids, int64_t n, const char* what) const {
+  if (static_cast<int64_t>(ids.size()) != n)
+    throw std::invalid_argument(std::string("Model: ") + what + " must hold B*T entries");
+  const bool targets = std::string_view(what) == "targets";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const int id = ids[i];
+    if ((id >= 0 && id < config_.vocab_size) || (targets && id == kIgnoreIndex)) continue;
+    throw Error(kExitUsage, std::string(what) + "[" + std::to_string(i) + "] = " +
+                                std::to_string(id) + " is outside the model's vocabulary [0, " +
+                                std::to_string(config_.vocab_size) + ")");
+  }
+}
+
+void Model::set_positions(std::span<const int> positions, int64_t B, int64_t T, int64_t past) {
+  if (!positions.empty()) {
+    if (static_cast<int64_t>(positions.size()) != B * T)
+      throw std::invalid_argument("Model: positions must hold B*T entries");
+    std::copy(positions.begin(), positions.end(), positions_.begin());
+    return;
+  }
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < T; ++t) positions_[b * T + t] = static_cast<int>(past + t);
+}
+
+const void* Model::gemm_input(const float* x, int64_t n) {
+  if (weights_.dtype == DType::F32) return x;
+  auto* out = reinterpret_cast<bf16*>(act(plan_.gemm_input));
+  convert_to_bf16(out, x, n);
+  return out;
+}
+
+void Model::run_layers(std::span<const int> ids, int64_t B, int64_t T, KvCache* cache) {
+  const ActivationPlan& p = plan_;
+  const int64_t BT = B * T, C = config_.hidden_size, I = config_.intermediate_size;
+  const int64_t NH = config_.num_attention_heads, NKV = config_.num_key_value_heads;
+  const int64_t HD = config_.head_dim, QD = NH * HD, KVD = NKV * HD;
+  const float eps = static_cast<float>(config_.rms_norm_eps);
+  const DType dt = weights_.dtype;
+  embedding_forward(act(p.embed), ids.data(), weights_.embed, dt, BT, C);
+  for (int l = 0; l < config_.num_hidden_layers; ++l) {
+    const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
+    const float* in = l == 0 ? act(p.embed) : act(p.res_out, l - 1);
+    float *ln1 = act(p.ln1, l), *q = act(p.q, l), *k = act(p.k, l), *v = act(p.v, l);
+    rmsnorm_forward(ln1, act(p.ln1_rstd, l), in, w.input_norm, BT, C, eps);
+    const void* x = gemm_input(ln1, BT * C);
+    linear_forward(q, x, w.q, w.q_bias, BT, C, QD, dt);
+    linear_forward(k, x, w.k, w.k_bias, BT, C, KVD, dt);
+    linear_forward(v, x, w.v, w.v_bias, BT, C, KVD, dt);
+    rope_forward(q, positions_.data(), inv_freq_.data(), BT, NH, HD);
+    rope_forward(k, positions_.data(), inv_freq_.data(), BT, NKV, HD);
+
+    AttentionShape shape{.B = B, .T = T, .NH = NH, .NKV = NKV, .HD = HD, .past = 0,
+                         .kv_capacity = T, .window = config_.sliding_window};
+    const float *keys = k, *values = v;
+    if (cache) {
+      shape.past = cache->length();
+      shape.kv_capacity = cache->capacity();
+      for (int64_t b = 0; b < B; ++b) {
+        const int64_t dst = (b * shape.kv_capacity + shape.past) * KVD;
+        std::copy(k + b * T * KVD, k + (b + 1) * T * KVD, cache->keys(l) + dst);
+        std::copy(v + b * T * KVD, v + (b + 1) * T * KVD, cache->values(l) + dst);
+      }
+      keys = cache->keys(l);
+      values = cache->values(l);
+    }
+    float* att = act(p.att, l);
+    attention_forward(att, act(p.att_lse, l), q, keys, values, shape);
+
+    float* res_attn = act(p.res_attn, l);
+    std::copy(in, in + BT * C, res_attn);
+    linear_forward(res_attn, gemm_input(att, BT * QD), w.o, w.o_bias, BT, QD, C, dt, true);
+
+    float *ln2 = act(p.ln2, l), *gate = act(p.gate, l), *up = act(p.up, l), *mlp = act(p.mlp, l);
+    rmsnorm_forward(ln2, act(p.ln2_rstd, l), res_attn, w.post_attention_norm, BT, C, eps);
+    x = gemm_input(ln2, BT * C);
+    linear_forward(gate, x, w.gate, w.gate_bias, BT, C, I, dt);
+    linear_forward(up, x, w.up, w.up_bias, BT, C, I, dt);
+    swiglu_forward(mlp, gate, up, BT * I);
+    float* res_out = act(p.res_out, l);
+    std::copy(res_attn, res_attn + BT * C, res_out);
+    linear_forward(res_out, gemm_input(mlp, BT * I), w.down, w.down_bias, BT, I, C, dt, true);
+  }
+  if (cache) cache->advance(T);
+}
+
+const float* Model::final_hidden() { return act(plan_.res_out, config_.num_hidden_layers - 1); }
+
+void Model::head(const float* hidden, int64_t rows, int64_t hidden_stride) {
+  const int64_t C = config_.hidden_size;
+  const float eps = static_cast<float>(config_.rms_norm_eps);
+  float *lnf = act(plan_.lnf), *rstd = act(plan_.lnf_rstd);
+  if (hidden_stride == C) {
+    rmsnorm_forward(lnf, rstd, hidden, weights_.norm, rows, C, eps);
+  } else {
+    for (int64_t r = 0; r < rows; ++r)
+      rmsnorm_forward(lnf + r * C, rstd + r, hidden + r * hidden_stride, weights_.norm, 1, C, eps);
+  }
+  linear_forward(act(plan_.logits), gemm_input(lnf, rows * C), weights_.lm_head, nullptr, rows, C,
+                 config_.vocab_size, weights_.dtype);
+}
+
+std::span<const float> Model::forward(std::span<const int> ids, int64_t B, int64_t T,
+                                      std::span<const int> positions) {
+  check_ids(ids, B * T, "ids");
+  ensure_plan(B, T, B * T);
+  set_positions(positions, B, T, 0);
+  run_layers(ids, B, T, nullptr);
+  head(final_hidden(), B * T, config_.hidden_size);
+  return {act(plan_.logits), static_cast<size_t>(B * T * config_.vocab_size)};
+}
+
+float Model::forward_loss(std::span<const int> ids, std::span<const int> targets, int64_t B,
+                          int64_t T, std::span<float> losses, std::span<const int> positions) {
+  const int64_t BT = B * T, C = config_.hidden_size, V = config_.vocab_size;
+  check_ids(ids, BT, "ids");
+  check_ids(targets, BT, "targets");
+  if (static_cast<int64_t>(losses.size()) != BT)
+    throw std::invalid_argument("Model::forward_loss: losses must hold B*T entries");
+  const int64_t chunk = loss_chunk_rows(V, BT);
+  ensure_plan(B, T, chunk);
+  set_positions(positions, B, T, 0);
+  run_layers(ids, B, T, nullptr);
+  const float* hidden = final_hidden();
+  int64_t counted = 0;
+  double sum = 0.0;
+  for (int64_t r0 = 0; r0 < BT; r0 += chunk) {
+    const int64_t rows = std::min(chunk, BT - r0);
+    head(hidden + r0 * C, rows, C);
+    counted += cross_entropy_forward(losses.data() + r0, nullptr, act(plan_.logits),
+                                     targets.data() + r0, rows, V);
+    for (int64_t r = 0; r < rows; ++r) sum += losses[static_cast<size_t>(r0 + r)];
+  }
+  return counted ? static_cast<float>(sum / static_cast<double>(counted)) : 0.0f;
+}
+
+std::span<const float> Model::forward_cached(KvCache& cache, std::span<const int> ids, int64_t B,
+                                             int64_t T) {
+  if (cache.batch() != B) throw std::invalid_argument("Model::forward_cached: cache batch differs");
+  if (cache.length() + T > cache.capacity())
+    throw Error(kExitUsage, "the KV cache holds " + std::to_string(cache.capacity()) +
+                                " tokens; cannot append " + std::to_string(T) + " more");
+  check_ids(ids, B * T, "ids");
+  ensure_plan(B, T, B);
+  set_positions({}, B, T, cache.length());
+  run_layers(ids, B, T, &cache);
+  const int64_t C = config_.hidden_size;
+  head(final_hidden() + (T - 1) * C, B, T * C);
+  return {act(plan_.logits), static_cast<size_t>(B * config_.vocab_size)};
+}
+
+}  // namespace ft

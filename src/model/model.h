@@ -1,0 +1,70 @@
+// A Llama-family decoder (Llama, Mistral, Qwen2) with an explicit forward pass over planned
+// buffers: load(dir, dtype) → forward(ids, B, T) → logits, forward_loss → per-token losses, and
+// forward_cached for KV-cache decoding. Ids are row-major [B,T] (row b*T+t). Positions default to
+// 0..T−1 per row (past..past+T−1 with a cache); pass them explicitly for packed documents.
+// Returned spans point into the model's activation arena and are valid until the next call.
+#pragma once
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/buffer.h"
+#include "core/dtype.h"
+#include "model/activations.h"
+#include "model/config.h"
+#include "model/kv_cache.h"
+#include "model/weights.h"
+
+namespace ft {
+
+class Model {
+ public:
+  Model(ModelConfig config, ModelWeights weights);
+  // Reads config.json and the safetensors of a HF model directory; weights become `dtype`
+  // (F32, or BF16 for --bf16). Bad files are ft::Error naming the file (exit 2).
+  static Model load(const std::string& dir, DType dtype = DType::F32);
+
+  const ModelConfig& config() const { return config_; }
+  DType dtype() const { return weights_.dtype; }
+  ModelWeights& weights() { return weights_; }
+  const ActivationPlan& plan() const { return plan_; }
+
+  // Sizes the activation arena before the first step; calls needing more grow it.
+  void plan(int64_t B, int64_t T, bool keep_layers = false, int64_t logits_rows = 0);
+
+  // Logits [B*T, V].
+  std::span<const float> forward(std::span<const int> ids, int64_t B, int64_t T,
+                                 std::span<const int> positions = {});
+
+  // targets[b*T+t] is the token expected after position t (HF labels shifted left by one), or
+  // kIgnoreIndex (−100). Writes per-token losses [B*T] (0 where ignored) and returns their mean
+  // over counted tokens (0 when none). Logits are computed in row chunks, never all at once.
+  float forward_loss(std::span<const int> ids, std::span<const int> targets, int64_t B, int64_t T,
+                     std::span<float> losses, std::span<const int> positions = {});
+
+  // Appends T tokens per batch row to `cache` and returns the last position's logits [B, V].
+  std::span<const float> forward_cached(KvCache& cache, std::span<const int> ids, int64_t B,
+                                        int64_t T);
+  KvCache new_cache(int64_t B, int64_t capacity) const { return KvCache(config_, B, capacity); }
+
+ private:
+  float* act(int64_t offset, int layer = 0) { return arena_.data() + offset + layer * plan_.layer_stride; }
+  void ensure_plan(int64_t B, int64_t T, int64_t logits_rows);
+  void check_ids(std::span<const int> ids, int64_t n, const char* what) const;
+  void set_positions(std::span<const int> positions, int64_t B, int64_t T, int64_t past);
+  // Runs embedding and all layers; leaves the last layer's output at res_out(L−1).
+  void run_layers(std::span<const int> ids, int64_t B, int64_t T, KvCache* cache);
+  const float* final_hidden();
+  // Final norm of `rows` rows of `hidden` into lnf, then lm_head into logits.
+  void head(const float* hidden, int64_t rows, int64_t hidden_stride);
+  const void* gemm_input(const float* x, int64_t n);
+
+  ModelConfig config_;
+  ModelWeights weights_;
+  std::vector<float> inv_freq_;
+  ActivationPlan plan_;
+  Buffer<float> arena_;
+  std::vector<int> positions_;
+};
+
+}  // namespace ft
