@@ -51,6 +51,9 @@ expect 'cpu: "8"' "reference layout: request/limit pair"
 expect_not 'Worker:' "reference layout: one worker = Master only"
 expect '"--use_ipex=true"' "reference layout: old-stack flags passed on"
 
+render --set job.suspend=true
+expect '^    suspend: true' "job.suspend"
+
 render --set-file secret.token=<(printf 'hf_abc\n')
 expect "token: \"$(printf hf_abc | base64)\"" "--set-file secret.token"
 echo "chart_render: all checks passed"
