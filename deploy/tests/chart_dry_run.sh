@@ -13,7 +13,8 @@ run_dry() {  # run_dry <values file> [helm args...]: exit status of the dry run;
   "$finetune" train "${args[@]}" --dry_run >"$scratch/dry.log" 2>&1
 }
 
-for f in "$chart"/*_values.yaml "$chart"/ci/*.yaml; do
+# The examples, and a values file written for the reference chart (its old-stack flags included).
+for f in "$chart"/*_values.yaml "$chart"/ci/reference-layout-values.yaml; do
   run_dry "$f" || { cat "$scratch/dry.log"; fail "dry run of $(basename "$f")'s command failed"; }
   echo "ok: $(basename "$f"): finetune train --dry_run accepts the rendered command"
 done

@@ -82,8 +82,9 @@ trainer_args() {
 require_trainer() {
   finetune=${FT_BINARY:-$repo/build/finetune}
   [ -x "$finetune" ] || fail "trainer binary $finetune not found (set FT_BINARY)"
-  "$finetune" train --help >/dev/null 2>&1 ||
-    skip "'$finetune train --help' fails: the train command is not built yet, so rendered worker commands cannot be run"
+  # The top-level --help exits 0 even without a train command, so look for one of its flags.
+  "$finetune" train --help 2>&1 | grep -- --model_name_or_path >/dev/null ||
+    skip "'$finetune train --help' shows no --model_name_or_path: the train command is not built yet, so rendered worker commands cannot be run"
   standin_model=$shared/models/stories260k
   [ -f "$standin_model/config.json" ] || skip "$standin_model not found (../shared absent): no stand-in model"
   pvc=$scratch/pvc   # stands in for the shared volume mounted at /tmp/pvc-mount
