@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
-# Estimates the runtime image of deploy/docker/Dockerfile without Docker: the Installed-Size of the
-# runtime packages and their dependencies that debian:12-slim does not already have (taken as the
-# packages of Priority required), plus the stripped finetune binary. Run on Debian 12 after
+# Estimates what deploy/docker/Dockerfile adds to debian:12-slim, without Docker: the Installed-Size
+# of the runtime packages and their dependencies that the base does not already have (taken as the
+# packages of Priority required and apt, with their dependencies), plus the stripped binary. Run on Debian 12 after
 # `apt-get update`:  tools/chart/estimate-image-size.sh [path/to/finetune]
 set -euo pipefail
-runtime=(libdnnl2 libsentencepiece0 libpcre2-8-0 libutf8proc2 libyaml-cpp0.7 libcurl4 libgloo0 libgomp1
-         ca-certificates tini)
-field() { apt-cache show --no-all-versions "$1" 2>/dev/null | awk -v f="$2:" '$1 == f {print $2; exit}'; }
+runtime=(libdnnl2 libsentencepiece0 libpcre2-8-0 libutf8proc2 libyaml-cpp0.7 libcurl4 libgloo0
+         libgomp1 ca-certificates tini)
+index=$(mktemp)
+trap 'rm -f "$index"' EXIT
+# package priority installed-size(KiB), one line per package (first record wins)
+apt-cache dumpavail | awk '/^Package:/ {p=$2} /^Priority:/ {pr=$2} /^Installed-Size:/ {s=$2}
+  /^$/ {if (p != "" && !(p in seen)) {print p, pr, s; seen[p]=1} p=""; pr=""; s=0}' >"$index"
 
-base_kib=0 extra_kib=0
-while read -r pkg; do
-  [ "$(field "$pkg" Priority)" = required ] && continue
-  size=$(field "$pkg" Installed-Size)
-  [ -n "$size" ] || continue   # a virtual package
-  printf '%8s KiB  %s\n' "$size" "$pkg"
-  extra_kib=$((extra_kib + size))
-done < <(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-           --no-replaces --no-enhances "${runtime[@]}" | grep -E '^[a-z0-9]' | sort -u)
-while read -r pkg; do
-  size=$(field "$pkg" Installed-Size)
-  base_kib=$((base_kib + ${size:-0}))
-done < <(apt-cache dumpavail | awk '/^Package:/{p=$2} /^Priority: required/{print p}' | sort -u)
+closure() {
+  apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+    --no-enhances "$@" | grep -E '^[a-z0-9]' | sort -u
+}
+mapfile -t required < <(awk '$2 == "required" {print $1}' "$index")
+closure "${required[@]}" apt >"$index.base"
+closure "${runtime[@]}" | comm -23 - "$index.base" >"$index.extra"
+sum() { awk 'NR == FNR {want[$1]=1; next} $1 in want {s+=$3} END {print s+0}' "$1" "$index"; }
+extra_kib=$(sum "$index.extra")
+echo "runtime packages debian:12-slim lacks:" $(cat "$index.extra")
+rm -f "$index.base" "$index.extra"
 
 binary_kib=0
 if [ -n "${1:-}" ]; then
@@ -30,7 +32,6 @@ if [ -n "${1:-}" ]; then
   rm -f "$stripped"
 fi
 mib() { echo $(( ($1 + 512) / 1024 )); }
-echo "base (Priority: required packages, ~debian:12-slim): $(mib $base_kib) MiB"
-echo "runtime packages added:                             $(mib $extra_kib) MiB"
-echo "finetune binary (stripped):                         $(mib $binary_kib) MiB"
-echo "estimated image size (uncompressed):                $(mib $((base_kib + extra_kib + binary_kib))) MiB"
+echo "runtime packages added:     $(mib "$extra_kib") MiB"
+echo "finetune binary (stripped): $(mib "$binary_kib") MiB"
+echo "added to debian:12-slim:    $(mib $((extra_kib + binary_kib))) MiB (uncompressed)"
