@@ -1,6 +1,91 @@
-// PLACEHOLDER until the owner of `finetune generate` lands it.
+// `finetune generate`: loads a HF model directory and its tokenizer, encodes --prompt, and streams
+// the prompt and its continuation to stdout as tokens are chosen. Greedy at --temperature 0;
+// otherwise temperature + top-p sampling seeded by --seed (same seed, same text). Generation stops
+// at any EOS id (config, generation and tokenizer settings), a generated BOS, --stop_token_ids,
+// --max_new_tokens, or the model's context length.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "cli/commands.h"
+#include "core/error.h"
+#include "model/generate.h"
+#include "model/model.h"
+#include "text/stream_decoder.h"
+#include "text/tokenizer.h"
 
 namespace ft::cli {
-void add_generate_command(CLI::App&) {}
+namespace {
+
+struct GenerateArgs {
+  std::string model_dir;
+  std::string prompt;
+  int max_new_tokens = 128;
+  float temperature = 0.0f;
+  float top_p = 1.0f;
+  uint64_t seed = 42;
+  bool bf16 = false;
+  std::vector<int> stop_token_ids;
+};
+
+std::vector<int> stop_ids(const ModelConfig& config, const Tokenizer& tokenizer,
+                          const std::vector<int>& extra) {
+  std::vector<int> ids = extra;
+  ids.insert(ids.end(), config.eos_token_ids.begin(), config.eos_token_ids.end());
+  ids.insert(ids.end(), tokenizer.eos_ids.begin(), tokenizer.eos_ids.end());
+  // A generated BOS starts a new document: llama2.c-style models (stories260k) end stories so.
+  if (tokenizer.bos_id) ids.push_back(*tokenizer.bos_id);
+  else if (config.bos_token_id >= 0) ids.push_back(config.bos_token_id);
+  return ids;
+}
+
+void run_generate(const GenerateArgs& args) {
+  if (!std::filesystem::is_directory(args.model_dir))
+    fail_input(args.model_dir, "not a directory; --model_name_or_path must name a local Hugging "
+                               "Face model directory (config.json, *.safetensors, tokenizer)");
+  const auto tokenizer = Tokenizer::load(args.model_dir);
+  Model model = Model::load(args.model_dir, args.bf16 ? DType::BF16 : DType::F32);
+  const std::vector<int> prompt = tokenizer->encode(args.prompt);
+
+  GenerationOptions options;
+  options.max_new_tokens = args.max_new_tokens;
+  options.sampling = {.temperature = args.temperature, .top_p = args.top_p, .seed = args.seed};
+  options.stop_ids = stop_ids(model.config(), *tokenizer, args.stop_token_ids);
+
+  StreamDecoder stream(*tokenizer);
+  auto emit = [](const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  };
+  for (int id : prompt) emit(stream.push(id));
+  generate(model, prompt, options, [&](int id) { emit(stream.push(id)); });
+  emit(stream.finish());
+  emit("\n");
+}
+
+}  // namespace
+
+void add_generate_command(CLI::App& app) {
+  auto args = std::make_shared<GenerateArgs>();
+  CLI::App* cmd = app.add_subcommand("generate", "Continue a prompt with a Hugging Face model");
+  cmd->add_option("--model_name_or_path", args->model_dir, "Model directory")->required();
+  cmd->add_option("--prompt", args->prompt, "Text to continue")->required();
+  cmd->add_option("--max_new_tokens", args->max_new_tokens, "Most tokens to generate")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--temperature", args->temperature, "0 = greedy; otherwise sampling temperature")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--top_p", args->top_p, "Nucleus sampling mass (1 = off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0f, 1.0f));
+  cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
+  cmd->add_option("--bf16", args->bf16, "Weights and GEMMs in bf16 (true/false)")->capture_default_str();
+  cmd->add_option("--stop_token_ids", args->stop_token_ids, "Extra ids that end generation")
+      ->delimiter(',');
+  cmd->callback([args] { run_generate(*args); });
+}
+
 }  // namespace ft::cli

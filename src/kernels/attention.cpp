@@ -57,7 +57,10 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
   const int64_t group = s.NH / s.NKV;
   const int64_t kv_row_stride = s.NKV * s.HD;
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.HD));
-#pragma omp parallel
+  // Threads only pay off above a few tens of thousands of multiply-adds (decode steps of small
+  // models stay on one thread instead of waking and spinning the pool).
+  const int64_t work = s.B * s.NH * s.T * (s.past + s.T) * s.HD;
+#pragma omp parallel if (work > (1 << 16))
   {
     std::vector<float> acc(static_cast<size_t>(s.HD));
 #pragma omp for collapse(3) schedule(dynamic, 4)

@@ -17,6 +17,8 @@ namespace {
 
 using dt = dnnl::memory::data_type;
 
+constexpr int64_t kParallelMin = 1 << 16;  // elements below which a loop stays on one thread
+
 dnnl::engine& cpu_engine() {
   static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   return eng;
@@ -77,7 +79,7 @@ class Bf16ViaF32 {
         widen(bb + n0 * K, panel_.data(), np * K);
       } else {
         float* p = panel_.data();
-#pragma omp parallel for
+#pragma omp parallel for if (K * np > kParallelMin)
         for (int64_t k = 0; k < K; ++k)
           for (int64_t j = 0; j < np; ++j) p[k * np + j] = bf16_to_f32(bb[k * N + n0 + j]);
       }
@@ -86,20 +88,20 @@ class Bf16ViaF32 {
                  s_.accumulate ? 1.0f : 0.0f, out + n0, N);
     }
     if (bias) {
-#pragma omp parallel for
+#pragma omp parallel for if (M * N > kParallelMin)
       for (int64_t m = 0; m < M; ++m)
         for (int64_t n = 0; n < N; ++n) out[m * N + n] += bias[n];
     }
     if (s_.c == DType::BF16) {
       auto* cb = static_cast<bf16*>(c);
-#pragma omp parallel for
+#pragma omp parallel for if (M * N > kParallelMin)
       for (int64_t i = 0; i < M * N; ++i) cb[i] = f32_to_bf16(out[i]);
     }
   }
 
  private:
   static void widen(const bf16* in, float* out, int64_t n) {
-#pragma omp parallel for if (n > 65536)
+#pragma omp parallel for if (n > kParallelMin)
     for (int64_t i = 0; i < n; ++i) out[i] = bf16_to_f32(in[i]);
   }
 
