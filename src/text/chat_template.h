@@ -2,11 +2,13 @@
 // for a conversation, producing exactly the text that transformers' `apply_chat_template(...,
 // tokenize=False)` produces: jinja2 with trim_blocks, lstrip_blocks and loop controls, plus the
 // globals `raise_exception` and `strftime_now` and transformers' `tojson` filter.
-// Template variables: `messages`, `add_generation_prompt`, `bos_token`, `eos_token`, `tools` (only
-// when not null) and every key of `extra` (e.g. `enable_thinking`).
+// Template variables, as transformers passes them: `messages`, `tools` (None when absent),
+// `documents` (None), `add_generation_prompt`, `bos_token`, `eos_token` and every key of `extra`
+// (e.g. `enable_thinking`).
 // Errors (syntax, unknown filter, `raise_exception('...')`, runaway recursion or loops) throw
 // ft::Error (exit code 2) with one line: `<source_name>: chat template line N: <what>`.
 #pragma once
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -32,12 +34,32 @@ struct ChatTemplateInputs {
   nlohmann::ordered_json extra;  // object of further template variables, or null
 };
 
-// `source_name_for_errors` names where the template came from (e.g. a tokenizer_config.json path).
+namespace jinja {
+struct Stmt;
+}
+
+// A template parsed once and rendered many times (one per training record). Copies share the
+// parsed form; rendering is const and may run concurrently from several threads.
+class ChatTemplate {
+ public:
+  // Throws ft::Error naming `source_name_for_errors` and the line on a syntax error.
+  ChatTemplate(const std::string& template_source, std::string source_name_for_errors);
+  std::string render(const ChatTemplateInputs& inputs) const;
+  // `context`: a JSON object whose keys are exactly the template variables.
+  std::string render_json(const nlohmann::ordered_json& context) const;
+
+ private:
+  std::shared_ptr<const std::vector<std::unique_ptr<jinja::Stmt>>> program_;
+  std::string source_name_;
+};
+
+// One-shot forms of the above. `source_name_for_errors` names where the template came from (e.g.
+// a tokenizer_config.json path).
 std::string render_chat_template(const std::string& template_source, const ChatTemplateInputs& inputs,
                                  const std::string& source_name_for_errors);
 
-// The same, with the context given as a JSON object of template variables (messages as a list of
-// objects); used by tests and by callers that already hold messages as JSON.
+// The same, with the context given as a JSON object holding exactly the template variables
+// (nothing is added); for callers that already hold messages as JSON.
 std::string render_chat_template_json(const std::string& template_source,
                                       const nlohmann::ordered_json& context,
                                       const std::string& source_name_for_errors);
