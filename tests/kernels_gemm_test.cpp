@@ -1,0 +1,97 @@
+// gemm() against a double-precision scalar reference, for every layout and dtype combination,
+// on odd sizes. For bf16 the reference multiplies the same bf16-rounded inputs, so the only
+// difference left is fp32 accumulation order (and the bf16 rounding of C when c is BF16).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "core/half.h"
+#include "kernels/gemm.h"
+
+namespace ft {
+namespace {
+
+std::vector<float> random_vector(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = u(rng);
+  return v;
+}
+
+// Element (i, j) of a matrix stored row-major, transposed or not.
+float at(const std::vector<float>& m, bool transposed, int64_t rows, int64_t cols, int64_t i, int64_t j) {
+  return transposed ? m[j * rows + i] : m[i * cols + j];
+}
+
+std::vector<double> reference(const GemmShape& s, const std::vector<float>& a, const std::vector<float>& b,
+                              const std::vector<float>& bias, const std::vector<float>& c0) {
+  std::vector<double> c(static_cast<size_t>(s.M * s.N));
+  for (int64_t m = 0; m < s.M; ++m)
+    for (int64_t n = 0; n < s.N; ++n) {
+      double acc = s.bias ? bias[n] : 0.0;
+      for (int64_t k = 0; k < s.K; ++k)
+        acc += double(at(a, s.a_transposed, s.M, s.K, m, k)) * at(b, s.b_transposed, s.K, s.N, k, n);
+      c[m * s.N + n] = acc + (s.accumulate ? c0[m * s.N + n] : 0.0);
+    }
+  return c;
+}
+
+void check(GemmShape s) {
+  SCOPED_TRACE(::testing::Message() << "M=" << s.M << " N=" << s.N << " K=" << s.K << " bf16=" << (s.a == DType::BF16)
+                                    << " ta=" << s.a_transposed << " tb=" << s.b_transposed
+                                    << " bias=" << s.bias << " acc=" << s.accumulate << " cbf16=" << (s.c == DType::BF16));
+  auto a = random_vector(s.M * s.K, 1), b = random_vector(s.K * s.N, 2);
+  auto bias = random_vector(s.N, 3), c0 = random_vector(s.M * s.N, 4);
+  const bool bf = s.a == DType::BF16;
+  std::vector<bf16> ab(a.size()), bb(b.size()), cb(c0.size());
+  if (bf) {
+    for (size_t i = 0; i < a.size(); ++i) a[i] = bf16_to_f32(ab[i] = f32_to_bf16(a[i]));
+    for (size_t i = 0; i < b.size(); ++i) b[i] = bf16_to_f32(bb[i] = f32_to_bf16(b[i]));
+    for (size_t i = 0; i < c0.size(); ++i) c0[i] = bf16_to_f32(cb[i] = f32_to_bf16(c0[i]));
+  }
+  std::vector<float> c = c0;
+  gemm(s, bf ? static_cast<const void*>(ab.data()) : a.data(), bf ? static_cast<const void*>(bb.data()) : b.data(),
+       bias.data(), s.c == DType::BF16 ? static_cast<void*>(cb.data()) : c.data());
+  if (s.c == DType::BF16)
+    for (size_t i = 0; i < c.size(); ++i) c[i] = bf16_to_f32(cb[i]);
+  const auto want = reference(s, a, b, bias, c0);
+  // fp32 accumulation of K products of magnitude <= 1: error grows ~ sqrt(K) * 2^-24 per term.
+  const double tol = s.c == DType::BF16 ? 1e-2 * std::sqrt(double(s.K)) : 1e-5 * std::sqrt(double(s.K));
+  for (size_t i = 0; i < c.size(); ++i) ASSERT_NEAR(c[i], want[i], tol) << "at " << i;
+}
+
+TEST(KernelsGemm, F32MatchesReferenceOnOddShapes) {
+  for (auto [M, N, K] : {std::tuple{1, 1, 1}, {3, 5, 7}, {17, 33, 65}, {64, 31, 129}})
+    for (bool tb : {true, false})
+      check({.M = M, .N = N, .K = K, .b_transposed = tb});
+}
+
+TEST(KernelsGemm, F32BiasAccumulateAndTransposedA) {
+  check({.M = 13, .N = 19, .K = 23, .bias = true});
+  check({.M = 13, .N = 19, .K = 23, .accumulate = true});
+  check({.M = 13, .N = 19, .K = 23, .bias = true, .accumulate = true});
+  check({.M = 13, .N = 19, .K = 23, .a_transposed = true, .b_transposed = false});
+}
+
+TEST(KernelsGemm, Bf16ToF32AndToBf16) {
+  const DType b16 = DType::BF16;
+  for (auto [M, N, K] : {std::tuple{1, 7, 9}, {5, 33, 17}, {31, 70, 129}}) {
+    check({.M = M, .N = N, .K = K, .a = b16, .b = b16});
+    check({.M = M, .N = N, .K = K, .a = b16, .b = b16, .c = b16});
+    check({.M = M, .N = N, .K = K, .a = b16, .b = b16, .b_transposed = false});
+  }
+  check({.M = 9, .N = 11, .K = 13, .a = b16, .b = b16, .bias = true, .accumulate = true});
+  check({.M = 9, .N = 11, .K = 13, .a = b16, .b = b16, .c = b16, .accumulate = true});
+  check({.M = 9, .N = 11, .K = 13, .a = b16, .b = b16, .a_transposed = true});
+}
+
+TEST(KernelsGemm, RejectsMixedDtypes) {
+  float x = 0;
+  EXPECT_THROW(gemm({.M = 1, .N = 1, .K = 1, .a = DType::BF16}, &x, &x, nullptr, &x), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ft
