@@ -21,19 +21,20 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-echo "bootstrap: installing ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then SUDO=sudo; else
-    echo "bootstrap: missing packages (${missing[*]}); run 'sudo scripts/bootstrap.sh' or run as root" >&2
-    exit 1
+install_debian_packages() {
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "bootstrap: installing ${missing[*]}"
+  local sudo=
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || {
+      echo "bootstrap: missing packages (${missing[*]}); run 'sudo scripts/bootstrap.sh' or run as root" >&2
+      exit 1
+    }
+    sudo=sudo
   fi
-else
-  SUDO=
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+install_debian_packages
 [ "${FT_SKIP_CHART_TOOLS:-}" = 1 ] || "$(dirname "$0")/install-chart-tools.sh"  # helm, kubeconform for tests/chart.cmake
