@@ -3,6 +3,7 @@
 // renderer (fixtures from tools/gen_chat_template_fixtures.py).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -53,11 +54,13 @@ ft::ChatTemplateInputs to_inputs(const ordered_json& in) {
 // Checks every fixture record whose template is (shared = true) or is not (false) from ../shared.
 void check_records(bool shared) {
   int checked = 0;
+  std::map<std::string, ft::ChatTemplate> templates;
   for (const auto& record : load_conversations()) {
     const std::string name = record.at("template").get<std::string>();
     if ((name.rfind("shared:", 0) == 0) != shared) continue;
     SCOPED_TRACE(name + " case " + record.at("inputs").dump().substr(0, 200));
-    const ft::ChatTemplate tmpl(template_source(name), template_path(name));
+    if (!templates.count(name)) templates.emplace(name, ft::ChatTemplate(template_source(name), template_path(name)));
+    const ft::ChatTemplate& tmpl = templates.at(name);
     const ft::ChatTemplateInputs inputs = to_inputs(record.at("inputs"));
     if (record.contains("error")) {
       try {
