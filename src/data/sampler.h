@@ -1,0 +1,54 @@
+// Which sequences form each batch, per epoch and per data-parallel rank. The epoch order depends
+// only on (seed, epoch), so a run resumed from a saved SamplerPosition replays exactly. Each global
+// batch of batch_size * world_size sequences is dealt to ranks round-robin: ranks are disjoint,
+// their union is the epoch, and every rank sees the same number of batches (in the last batch of
+// an epoch a rank may get fewer sequences, possibly none).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace ft::data {
+
+struct SamplerOptions {
+  uint64_t seed = 42;
+  size_t batch_size = 1;  // per rank
+  bool shuffle = true;
+  // HF's group_by_length: shuffle, then sort each run of 50 global batches by length (longest
+  // first) so batches hold similar lengths and padding stays small.
+  bool group_by_length = false;
+  int rank = 0;
+  int world_size = 1;
+};
+
+struct SamplerPosition {
+  uint64_t epoch = 0;
+  uint64_t batch = 0;  // the next batch within the epoch
+  bool operator==(const SamplerPosition&) const = default;
+};
+
+class BatchSampler {
+ public:
+  // lengths[i] = length of sequence i (used only by group_by_length).
+  BatchSampler(std::vector<size_t> lengths, const SamplerOptions& opt);
+
+  size_t batches_per_epoch() const;
+  // This rank's sequence indices for batch `index` of `epoch`.
+  std::vector<size_t> batch(uint64_t epoch, uint64_t index) const;
+  // The batch at the current position, then advances (into the next epoch after the last batch).
+  std::vector<size_t> next();
+
+  SamplerPosition position() const { return pos_; }
+  void restore(const SamplerPosition& pos);  // throws ft::Error (exit 2) if out of range
+
+ private:
+  const std::vector<size_t>& epoch_order(uint64_t epoch) const;
+
+  std::vector<size_t> lengths_;
+  SamplerOptions opt_;
+  SamplerPosition pos_;
+  mutable uint64_t cached_epoch_ = UINT64_MAX;
+  mutable std::vector<size_t> cached_order_;
+};
+
+}  // namespace ft::data
