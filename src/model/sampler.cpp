@@ -5,26 +5,19 @@
 #include <numeric>
 #include <vector>
 
+#include "core/rng.h"
+
 namespace ft {
 namespace {
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+// core/rng.h's stream for token sampling, apart from LoRA init (1), dropout (2), shuffling (3).
+constexpr uint64_t kSamplingStream = 4;
 
 int argmax(std::span<const float> logits) {
   return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
 }  // namespace
-
-float counter_uniform(uint64_t seed, uint64_t counter) {
-  const uint64_t bits = splitmix64(splitmix64(seed) ^ counter);
-  return static_cast<float>(bits >> 40) * 0x1.0p-24f;
-}
 
 int sample_token(std::span<const float> logits, const SamplingParams& params, uint64_t step) {
   if (params.temperature <= 0.0f) return argmax(logits);
@@ -43,7 +36,7 @@ int sample_token(std::span<const float> logits, const SamplingParams& params, ui
   double kept_mass = 0.0;
   const double target = static_cast<double>(std::clamp(params.top_p, 0.0f, 1.0f)) * sum;
   while (keep < order.size() && (keep == 0 || kept_mass < target)) kept_mass += probs[order[keep++]];
-  const double r = counter_uniform(params.seed, step) * kept_mass;
+  const double r = Rng(params.seed, kSamplingStream).uniform(step) * kept_mass;
   double cumulative = 0.0;
   for (size_t i = 0; i < keep; ++i) {
     cumulative += probs[order[i]];

@@ -1,0 +1,69 @@
+// `finetune generate` and `finetune inspect` through the built binary, on stories260k.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "test_support.h"
+
+namespace ft {
+namespace {
+
+std::string stories() { return (test::shared_dir() / "models" / "stories260k").string(); }
+
+int count_lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+TEST(CliGenerate, GreedyStreamsPromptAndContinuation) {
+  FT_REQUIRE_SHARED();
+  const std::string args = "generate --model_name_or_path " + stories() +
+                           " --prompt 'Once upon a time' --max_new_tokens 40 --temperature 0";
+  const auto a = test::run_finetune(args);
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  EXPECT_EQ(a.output.rfind("Once upon a time", 0), 0u) << a.output;
+  EXPECT_GT(a.output.size(), std::string("Once upon a time").size() + 40) << a.output;
+  EXPECT_EQ(test::run_finetune(args).output, a.output);
+  const auto bf = test::run_finetune(args + " --bf16 True");
+  EXPECT_EQ(bf.exit_code, 0) << bf.output;
+  EXPECT_EQ(bf.output.rfind("Once upon a time", 0), 0u) << bf.output;
+}
+
+TEST(CliGenerate, SamplingIsReproducibleBySeed) {
+  FT_REQUIRE_SHARED();
+  const std::string args = "generate --model_name_or_path " + stories() +
+                           " --prompt 'The dog' --max_new_tokens 30 --temperature 0.9 --top_p 0.9";
+  const auto a = test::run_finetune(args + " --seed 5");
+  const auto b = test::run_finetune(args + " --seed 5");
+  const auto c = test::run_finetune(args + " --seed 6");
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_NE(a.output, c.output);
+}
+
+TEST(CliGenerate, MissingModelDirectoryIsOneLineExit2) {
+  const auto r = test::run_finetune("generate --model_name_or_path /nonexistent/model --prompt hi");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output.rfind("error: /nonexistent/model", 0), 0u) << r.output;
+  EXPECT_EQ(count_lines(r.output), 1) << r.output;
+}
+
+TEST(CliInspect, DescribesStories260k) {
+  FT_REQUIRE_SHARED();
+  const auto r = test::run_finetune("inspect " + stories());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* want : {"LlamaForCausalLM", "layers 5", "hidden 64", "kv heads 4", "vocab 512",
+                           "F32 (47 tensors", "LoRA r=8", "full fine-tune"})
+    EXPECT_NE(r.output.find(want), std::string::npos) << want << " missing in:\n" << r.output;
+}
+
+TEST(CliInspect, NotAModelDirectoryIsExit2) {
+  const auto dir = test::scratch_dir();
+  const auto r = test::run_finetune("inspect " + dir.string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output.rfind("error: ", 0), 0u) << r.output;
+}
+
+}  // namespace
+}  // namespace ft
