@@ -2,6 +2,8 @@
 // fits, truncation at max_seq_length, and llama2-chat's literal <s> not doubled.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "data/example_tokens.h"
 #include "data_test_helpers.h"
 
@@ -61,6 +63,33 @@ TEST(DataTokenize, Llama2ChatLiteralSpecialsNotDoubled) {
 TEST(DataTokenize, TextFormatTrainsEverything) {
   const auto out = tokenize_example(format_text("xyz"), tok, 16, false);
   EXPECT_EQ(out.example.labels, out.example.ids);
+}
+
+}  // namespace
+}  // namespace ft::data
+
+namespace ft::data {
+namespace {
+
+// The reference masks the first len(tokenize(prompt)) labels of tokenize(prompt + response); that
+// is exact only when the prompt's ids are a prefix of the full ids. Check it for real tokenizers.
+TEST(DataTokenize, PromptIdsArePrefixOfFullIdsWithRealTokenizers) {
+  FT_REQUIRE_SHARED();
+  for (const char* name : {"llama2"}) {  // tokenizer.json loads are slow in Debug builds
+    const auto real = Tokenizer::load((ft::test::shared_dir() / "tokenizers" / name).string());
+    for (const PromptFormat f : {PromptFormat::kAlpaca, PromptFormat::kLlama2Chat}) {
+      for (const char* input : {"", "What causes a cold?"}) {
+        const auto ex = format_instruction(f, {}, "Answer this question truthfully", input,
+                                           "Viruses, most often rhinoviruses.");
+        const EncodeOptions opt{ex.add_special_tokens, true};
+        const auto prompt = real->encode(ex.prompt, opt);
+        const auto full = real->encode(ex.prompt + ex.response, opt);
+        ASSERT_LT(prompt.size(), full.size()) << name;
+        EXPECT_TRUE(std::equal(prompt.begin(), prompt.end(), full.begin()))
+            << name << " " << prompt_format_name(f) << " input=\"" << input << "\"";
+      }
+    }
+  }
 }
 
 }  // namespace
