@@ -18,7 +18,10 @@ CpuFeatures detect() {
   CpuFeatures f;
   unsigned a, b, c, d;
   if (__get_cpuid_max(0, nullptr) < 7) return f;
+  __cpuid(1, a, b, c, d);
+  f.fma = c & (1u << 12);
   __cpuid_count(7, 0, a, b, c, d);
+  f.avx2 = b & (1u << 5);
   f.avx512f = b & (1u << 16);
   f.avx512bw = b & (1u << 30);
   f.avx512vl = b & (1u << 31);
@@ -47,6 +50,8 @@ std::string describe(const CpuFeatures& f) {
     if (!s.empty()) s += ' ';
     s += name;
   };
+  add(f.avx2, "avx2");
+  add(f.fma, "fma");
   add(f.avx512f, "avx512f");
   add(f.avx512bw, "avx512bw");
   add(f.avx512_bf16, "avx512_bf16");

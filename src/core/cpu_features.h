@@ -6,6 +6,8 @@
 namespace ft {
 
 struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
   bool avx512f = false;
   bool avx512bw = false;
   bool avx512vl = false;
