@@ -20,4 +20,11 @@ struct AttentionShape {
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                        const AttentionShape& shape);
 
+// Backward of attention_forward over one block of T queries and keys (past = 0, kv_capacity = T),
+// recomputing probabilities from the saved lse tile by tile: O(T) extra memory. Writes dq [B,T,NH,HD]
+// and dk, dv [B,T,NKV,HD] (kv heads sum their query heads' contributions).
+void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
+                        const float* lse, const float* q, const float* k, const float* v,
+                        const AttentionShape& shape);
+
 }  // namespace ft

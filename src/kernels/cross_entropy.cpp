@@ -29,4 +29,21 @@ int64_t cross_entropy_forward(float* losses, float* lse, const float* logits, co
   return counted;
 }
 
+void cross_entropy_backward(float* dlogits, const float* logits, const float* lse,
+                            const int* labels, int64_t N, int64_t V, float scale) {
+#pragma omp parallel for if (N * V > (1 << 16))
+  for (int64_t n = 0; n < N; ++n) {
+    const float* row = logits + n * V;
+    float* d = dlogits + n * V;
+    if (labels[n] == kIgnoreIndex) {
+      std::fill(d, d + V, 0.0f);
+      continue;
+    }
+    const float m = lse[n];
+#pragma omp simd
+    for (int64_t v = 0; v < V; ++v) d[v] = scale * std::exp(row[v] - m);
+    d[labels[n]] -= scale;
+  }
+}
+
 }  // namespace ft

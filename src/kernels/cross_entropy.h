@@ -13,4 +13,10 @@ inline constexpr int kIgnoreIndex = -100;
 int64_t cross_entropy_forward(float* losses, float* lse, const float* logits, const int* labels,
                               int64_t N, int64_t V);
 
+// Backward of scale · Σ losses: dlogits[n,:] = scale·(softmax(logits[n,:]) − onehot(label)),
+// zero for ignored rows, from the forward's lse. dlogits may alias logits (the fused LM head
+// overwrites its logits chunk in place).
+void cross_entropy_backward(float* dlogits, const float* logits, const float* lse,
+                            const int* labels, int64_t N, int64_t V, float scale);
+
 }  // namespace ft

@@ -19,4 +19,14 @@ void embedding_forward(float* out, const int* ids, const void* wte, DType wte_dt
   }
 }
 
+void embedding_backward(float* dwte, const float* dout, const int* ids, int64_t N, int64_t C) {
+  // Serial over tokens: repeated ids would race, and this runs once per step.
+  for (int64_t n = 0; n < N; ++n) {
+    float* row = dwte + int64_t{ids[n]} * C;
+    const float* d = dout + n * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; ++c) row[c] += d[c];
+  }
+}
+
 }  // namespace ft

@@ -11,4 +11,7 @@ namespace ft {
 void embedding_forward(float* out, const int* ids, const void* wte, DType wte_dtype, int64_t N,
                        int64_t C);
 
+// Backward for full fine-tuning: dwte[ids[n], :] += dout[n, :] (fp32 dwte [V,C]).
+void embedding_backward(float* dwte, const float* dout, const int* ids, int64_t N, int64_t C);
+
 }  // namespace ft

@@ -20,4 +20,28 @@ void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* wei
   }
 }
 
+void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const float* inp,
+                      const float* weight, const float* rstd, int64_t N, int64_t C) {
+#pragma omp parallel for if (N * C > (1 << 14))
+  for (int64_t n = 0; n < N; ++n) {
+    const float *x = inp + n * C, *dy = dout + n * C;
+    const float r = rstd[n];
+    float dot = 0.0f;  // Σ dy·w·x
+#pragma omp simd reduction(+ : dot)
+    for (int64_t c = 0; c < C; ++c) dot += dy[c] * weight[c] * x[c];
+    const float k = dot * r * r * r / static_cast<float>(C);
+    float* dx = dinp + n * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; ++c) dx[c] += r * weight[c] * dy[c] - k * x[c];
+  }
+  if (!dweight) return;
+  // Column sums over rows: threads own channel ranges, so no reduction races.
+#pragma omp parallel for if (N * C > (1 << 14))
+  for (int64_t c = 0; c < C; ++c) {
+    float sum = 0.0f;
+    for (int64_t n = 0; n < N; ++n) sum += dout[n * C + c] * inp[n * C + c] * rstd[n];
+    dweight[c] += sum;
+  }
+}
+
 }  // namespace ft

@@ -3,8 +3,12 @@
 #include <cmath>
 
 namespace ft {
+namespace {
 
-void rope_forward(float* x, const int* pos, const float* inv_freq, int64_t N, int64_t H, int64_t HD) {
+// Rotates every pair by direction·angle: +1 is the forward rotation, −1 its inverse (= transpose),
+// which is what the backward pass applies to the gradient.
+void rotate(float* x, const int* pos, const float* inv_freq, int64_t N, int64_t H, int64_t HD,
+            float direction) {
   const int64_t half = HD / 2;
 #pragma omp parallel for if (N * H * HD > (1 << 14))
   for (int64_t n = 0; n < N; ++n) {
@@ -12,7 +16,7 @@ void rope_forward(float* x, const int* pos, const float* inv_freq, int64_t N, in
     for (int64_t i = 0; i < half; ++i) {
       // fp32 angle, as HF computes inv_freq @ position_ids in float32.
       const float angle = inv_freq[i] * p;
-      const float c = std::cos(angle), s = std::sin(angle);
+      const float c = std::cos(angle), s = direction * std::sin(angle);
       for (int64_t h = 0; h < H; ++h) {
         float* row = x + (n * H + h) * HD;
         const float x1 = row[i], x2 = row[i + half];
@@ -21,6 +25,17 @@ void rope_forward(float* x, const int* pos, const float* inv_freq, int64_t N, in
       }
     }
   }
+}
+
+}  // namespace
+
+void rope_forward(float* x, const int* pos, const float* inv_freq, int64_t N, int64_t H, int64_t HD) {
+  rotate(x, pos, inv_freq, N, H, HD, 1.0f);
+}
+
+void rope_backward(float* dx, const int* pos, const float* inv_freq, int64_t N, int64_t H,
+                   int64_t HD) {
+  rotate(dx, pos, inv_freq, N, H, HD, -1.0f);
 }
 
 }  // namespace ft

@@ -9,4 +9,7 @@ namespace ft {
 
 void rope_forward(float* x, const int* pos, const float* inv_freq, int64_t N, int64_t H, int64_t HD);
 
+// Backward, in place on the gradient dx[N,H,HD]: the inverse rotation (angle −pos·inv_freq).
+void rope_backward(float* dx, const int* pos, const float* inv_freq, int64_t N, int64_t H, int64_t HD);
+
 }  // namespace ft

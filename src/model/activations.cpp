@@ -47,4 +47,37 @@ ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool
   return p;
 }
 
+GradientPlan plan_gradients(const ModelConfig& c, int64_t BT, int64_t chunk_rows, int rank,
+                            bool checkpoints) {
+  GradientPlan p;
+  p.BT = BT;
+  p.rank = rank;
+  p.checkpoints = checkpoints;
+  const int64_t C = c.hidden_size, I = c.intermediate_size, V = c.vocab_size, L = c.num_hidden_layers;
+  const int64_t QD = static_cast<int64_t>(c.num_attention_heads) * c.head_dim;
+  const int64_t KVD = static_cast<int64_t>(c.num_key_value_heads) * c.head_dim;
+  int64_t cursor = 0;
+  auto take = [&](int64_t floats) {
+    const int64_t at = cursor;
+    cursor += (floats + 15) / 16 * 16;
+    return at;
+  };
+  p.dres = take(BT * C);
+  p.dln = take(BT * C);
+  p.dq = take(BT * QD);
+  p.dk = take(BT * KVD);
+  p.dv = take(BT * KVD);
+  p.datt = take(BT * QD);
+  p.dgate = take(BT * I);
+  p.dup = take(BT * I);
+  p.dmlp = take(BT * I);
+  p.dlnf = take(chunk_rows * C);
+  p.lse = take(chunk_rows);
+  p.lora_scratch = take(BT * rank);
+  p.checkpoints_at = take(checkpoints ? L * BT * C : 0);
+  p.grad_bf16 = take((std::max(BT * std::max({C, I, QD}), chunk_rows * V) + 1) / 2);
+  p.total = cursor;
+  return p;
+}
+
 }  // namespace ft

@@ -5,6 +5,7 @@
 // Dimension legend: B batch, T time, C channels, V vocabulary, NH heads, NKV kv heads,
 // HD head dim, I intermediate.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 
 #include "model/config.h"
@@ -32,7 +33,33 @@ struct ActivationPlan {
   int64_t total = 0;       // floats in the arena
 };
 
+// Rows of logits computed at once by forward_loss and training: about 16 MB of fp32 whatever the
+// vocabulary.
+inline int64_t loss_chunk_rows(int64_t V, int64_t BT) {
+  return std::clamp<int64_t>((1 << 22) / V, 1, BT);
+}
+
 ActivationPlan plan_activations(const ModelConfig& config, int64_t B, int64_t T, bool keep_layers,
                                 int64_t logits_rows);
+
+// The training-only buffers, in a second fp32 arena: one layer's gradients (shared by all layers,
+// as the backward pass visits one layer at a time), the LM head's chunk gradients, LoRA's
+// backward scratch, and with gradient checkpointing each layer's input.
+struct GradientPlan {
+  int64_t BT = 0;
+  int rank = 0;
+  bool checkpoints = false;
+  int64_t dres = 0, dln = 0;                // [BT,C] ×2
+  int64_t dq = 0, dk = 0, dv = 0, datt = 0;  // [BT,NH*HD], [BT,NKV*HD] ×2, [BT,NH*HD]
+  int64_t dgate = 0, dup = 0, dmlp = 0;      // [BT,I] ×3
+  int64_t dlnf = 0, lse = 0;                // [chunk,C], [chunk]
+  int64_t lora_scratch = 0;                 // [BT,r]
+  int64_t checkpoints_at = 0;               // [L,BT,C] when checkpointing
+  int64_t grad_bf16 = 0;                    // bf16 copy of a gradient GEMM input
+  int64_t total = 0;
+};
+
+GradientPlan plan_gradients(const ModelConfig& config, int64_t BT, int64_t chunk_rows, int rank,
+                            bool checkpoints);
 
 }  // namespace ft

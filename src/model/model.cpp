@@ -14,13 +14,9 @@
 #include "kernels/rope.h"
 #include "kernels/swiglu.h"
 
+#include "kernels/lora_linear.h"
+
 namespace ft {
-namespace {
-
-// Rows of logits computed at once by forward_loss: about 16 MB of fp32 whatever the vocabulary.
-int64_t loss_chunk_rows(int64_t V, int64_t BT) { return std::clamp<int64_t>((1 << 22) / V, 1, BT); }
-
-}  // namespace
 
 Model::Model(ModelConfig config, ModelWeights weights)
     : config_(std::move(config)), weights_(std::move(weights)), inv_freq_(config_.rope_inv_freq()) {}
@@ -37,6 +33,9 @@ void Model::plan(int64_t B, int64_t T, bool keep_layers, int64_t logits_rows) {
   plan_ = plan_activations(config_, B, T, keep_layers, logits_rows);
   arena_ = Buffer<float>(static_cast<size_t>(plan_.total));
   positions_.assign(static_cast<size_t>(B * T), 0);
+  const int64_t rank = lora_ ? lora_->config().rank : 0;
+  lora_su_ = Buffer<float>(
+      static_cast<size_t>(config_.num_hidden_layers * kLoraTargetCount * B * T * rank));
   const int64_t BT = B * T, C = config_.hidden_size, I = config_.intermediate_size;
   const int64_t QD = int64_t{config_.num_attention_heads} * config_.head_dim;
   const int64_t KVD = int64_t{config_.num_key_value_heads} * config_.head_dim;
@@ -88,57 +87,72 @@ const void* Model::gemm_input(const float* x, int64_t n) {
 }
 
 void Model::run_layers(std::span<const int> ids, int64_t B, int64_t T, KvCache* cache) {
+  const int64_t C = config_.hidden_size;
+  embedding_forward(act(plan_.embed), ids.data(), weights_.embed, weights_.dtype, B * T, C);
+  for (int l = 0; l < config_.num_hidden_layers; ++l)
+    layer_forward(l, l == 0 ? act(plan_.embed) : act(plan_.res_out, l - 1), B, T, cache);
+  if (cache) cache->advance(T);
+}
+
+void Model::project(int l, LoraTarget t, float* y, const float* x, const void* x_gemm,
+                    const void* w, const float* bias, int64_t M, int64_t K, int64_t N,
+                    bool accumulate) {
+  linear_forward(y, x_gemm, w, bias, M, K, N, weights_.dtype, accumulate);
+  if (!lora_ || !lora_->module(l, t).active()) return;
+  const LoraModule& m = lora_->module(l, t);
+  const LoraShape shape{.M = M, .in = K, .out = N, .r = lora_->config().rank,
+                        .scaling = static_cast<float>(lora_->config().scaling())};
+  lora_forward(y, lora_su(l, t), x, m.A, m.B, shape);
+}
+
+void Model::layer_forward(int l, const float* in, int64_t B, int64_t T, KvCache* cache) {
   const ActivationPlan& p = plan_;
   const int64_t BT = B * T, C = config_.hidden_size, I = config_.intermediate_size;
   const int64_t NH = config_.num_attention_heads, NKV = config_.num_key_value_heads;
   const int64_t HD = config_.head_dim, QD = NH * HD, KVD = NKV * HD;
   const float eps = static_cast<float>(config_.rms_norm_eps);
-  const DType dt = weights_.dtype;
-  embedding_forward(act(p.embed), ids.data(), weights_.embed, dt, BT, C);
-  for (int l = 0; l < config_.num_hidden_layers; ++l) {
-    const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
-    const float* in = l == 0 ? act(p.embed) : act(p.res_out, l - 1);
-    float *ln1 = act(p.ln1, l), *q = act(p.q, l), *k = act(p.k, l), *v = act(p.v, l);
-    rmsnorm_forward(ln1, act(p.ln1_rstd, l), in, w.input_norm, BT, C, eps);
-    const void* x = gemm_input(ln1, BT * C);
-    linear_forward(q, x, w.q, w.q_bias, BT, C, QD, dt);
-    linear_forward(k, x, w.k, w.k_bias, BT, C, KVD, dt);
-    linear_forward(v, x, w.v, w.v_bias, BT, C, KVD, dt);
-    rope_forward(q, positions_.data(), inv_freq_.data(), BT, NH, HD);
-    rope_forward(k, positions_.data(), inv_freq_.data(), BT, NKV, HD);
+  const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
+  float *ln1 = act(p.ln1, l), *q = act(p.q, l), *k = act(p.k, l), *v = act(p.v, l);
+  rmsnorm_forward(ln1, act(p.ln1_rstd, l), in, w.input_norm, BT, C, eps);
+  const void* x = gemm_input(ln1, BT * C);
+  project(l, LoraTarget::kQ, q, ln1, x, w.q, w.q_bias, BT, C, QD);
+  project(l, LoraTarget::kK, k, ln1, x, w.k, w.k_bias, BT, C, KVD);
+  project(l, LoraTarget::kV, v, ln1, x, w.v, w.v_bias, BT, C, KVD);
+  rope_forward(q, positions_.data(), inv_freq_.data(), BT, NH, HD);
+  rope_forward(k, positions_.data(), inv_freq_.data(), BT, NKV, HD);
 
-    AttentionShape shape{.B = B, .T = T, .NH = NH, .NKV = NKV, .HD = HD, .past = 0,
-                         .kv_capacity = T, .window = config_.sliding_window};
-    const float *keys = k, *values = v;
-    if (cache) {
-      shape.past = cache->length();
-      shape.kv_capacity = cache->capacity();
-      for (int64_t b = 0; b < B; ++b) {
-        const int64_t dst = (b * shape.kv_capacity + shape.past) * KVD;
-        std::copy(k + b * T * KVD, k + (b + 1) * T * KVD, cache->keys(l) + dst);
-        std::copy(v + b * T * KVD, v + (b + 1) * T * KVD, cache->values(l) + dst);
-      }
-      keys = cache->keys(l);
-      values = cache->values(l);
+  AttentionShape shape{.B = B, .T = T, .NH = NH, .NKV = NKV, .HD = HD, .past = 0,
+                       .kv_capacity = T, .window = config_.sliding_window};
+  const float *keys = k, *values = v;
+  if (cache) {
+    shape.past = cache->length();
+    shape.kv_capacity = cache->capacity();
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t dst = (b * shape.kv_capacity + shape.past) * KVD;
+      std::copy(k + b * T * KVD, k + (b + 1) * T * KVD, cache->keys(l) + dst);
+      std::copy(v + b * T * KVD, v + (b + 1) * T * KVD, cache->values(l) + dst);
     }
-    float* att = act(p.att, l);
-    attention_forward(att, act(p.att_lse, l), q, keys, values, shape);
-
-    float* res_attn = act(p.res_attn, l);
-    std::copy(in, in + BT * C, res_attn);
-    linear_forward(res_attn, gemm_input(att, BT * QD), w.o, w.o_bias, BT, QD, C, dt, true);
-
-    float *ln2 = act(p.ln2, l), *gate = act(p.gate, l), *up = act(p.up, l), *mlp = act(p.mlp, l);
-    rmsnorm_forward(ln2, act(p.ln2_rstd, l), res_attn, w.post_attention_norm, BT, C, eps);
-    x = gemm_input(ln2, BT * C);
-    linear_forward(gate, x, w.gate, w.gate_bias, BT, C, I, dt);
-    linear_forward(up, x, w.up, w.up_bias, BT, C, I, dt);
-    swiglu_forward(mlp, gate, up, BT * I);
-    float* res_out = act(p.res_out, l);
-    std::copy(res_attn, res_attn + BT * C, res_out);
-    linear_forward(res_out, gemm_input(mlp, BT * I), w.down, w.down_bias, BT, I, C, dt, true);
+    keys = cache->keys(l);
+    values = cache->values(l);
   }
-  if (cache) cache->advance(T);
+  float* att = act(p.att, l);
+  attention_forward(att, act(p.att_lse, l), q, keys, values, shape);
+
+  float* res_attn = act(p.res_attn, l);
+  std::copy(in, in + BT * C, res_attn);
+  project(l, LoraTarget::kO, res_attn, att, gemm_input(att, BT * QD), w.o, w.o_bias, BT, QD, C,
+          true);
+
+  float *ln2 = act(p.ln2, l), *gate = act(p.gate, l), *up = act(p.up, l), *mlp = act(p.mlp, l);
+  rmsnorm_forward(ln2, act(p.ln2_rstd, l), res_attn, w.post_attention_norm, BT, C, eps);
+  x = gemm_input(ln2, BT * C);
+  project(l, LoraTarget::kGate, gate, ln2, x, w.gate, w.gate_bias, BT, C, I);
+  project(l, LoraTarget::kUp, up, ln2, x, w.up, w.up_bias, BT, C, I);
+  swiglu_forward(mlp, gate, up, BT * I);
+  float* res_out = act(p.res_out, l);
+  std::copy(res_attn, res_attn + BT * C, res_out);
+  project(l, LoraTarget::kDown, res_out, mlp, gemm_input(mlp, BT * I), w.down, w.down_bias, BT, I,
+          C, true);
 }
 
 const float* Model::final_hidden() { return act(plan_.res_out, config_.num_hidden_layers - 1); }

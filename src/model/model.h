@@ -1,6 +1,6 @@
 // A Llama-family decoder (Llama, Mistral, Qwen2) with an explicit forward pass over planned
 // buffers: load(dir, dtype) → forward(ids, B, T) → logits, forward_loss → per-token losses, and
-// forward_cached for KV-cache decoding. Ids are row-major [B,T] (row b*T+t). Positions default to
+// forward_cached for KV-cache decoding; forward_backward trains attached LoRA adapters. Ids are row-major [B,T] (row b*T+t). Positions default to
 // 0..T−1 per row (past..past+T−1 with a cache); pass them explicitly for packed documents.
 // Returned spans point into the model's activation arena and are valid until the next call.
 #pragma once
@@ -13,6 +13,7 @@
 #include "model/activations.h"
 #include "model/config.h"
 #include "model/kv_cache.h"
+#include "model/lora.h"
 #include "model/weights.h"
 
 namespace ft {
@@ -47,6 +48,23 @@ class Model {
                                         int64_t T);
   KvCache new_cache(int64_t B, int64_t capacity) const { return KvCache(config_, B, capacity); }
 
+  // Training (model_train.cpp). LoRA adapters, not owned, are applied after their projections
+  // in every forward pass while attached (nullptr detaches).
+  void attach_lora(LoraWeights* lora);
+  // Full fine-tuning: fp32 gradients of every weight (allocate_weights(config, F32), zeroed by
+  // the caller) are ADDED by forward_backward while attached (nullptr detaches).
+  void attach_full_grads(ModelWeights* grads) { full_grads_ = grads; }
+  // Keep only each layer's input and recompute the layer in the backward pass.
+  void set_gradient_checkpointing(bool on) { checkpointing_ = on; }
+  struct LossSum {
+    double sum = 0;  // Σ token losses
+    int64_t counted = 0;
+  };
+  // Forward and backward of one micro-batch (targets as for forward_loss): ADDS the gradient of
+  // grad_scale · Σ token losses to the attached adapters' (or full) gradients.
+  LossSum forward_backward(std::span<const int> ids, std::span<const int> targets, int64_t B,
+                           int64_t T, float grad_scale, std::span<const int> positions = {});
+
  private:
   float* act(int64_t offset, int layer = 0) { return arena_.data() + offset + layer * plan_.layer_stride; }
   void ensure_plan(int64_t B, int64_t T, int64_t logits_rows);
@@ -58,6 +76,18 @@ class Model {
   // Final norm of `rows` rows of `hidden` into lnf, then lm_head into logits.
   void head(const float* hidden, int64_t rows, int64_t hidden_stride);
   const void* gemm_input(const float* x, int64_t n);
+  void layer_forward(int l, const float* in, int64_t B, int64_t T, KvCache* cache);
+  // y (+)= x·Wᵀ + bias, plus the LoRA branch of (layer l, module t) when one is attached; x is
+  // the fp32 input, x_gemm its GEMM-dtype copy.
+  void project(int l, LoraTarget t, float* y, const float* x, const void* x_gemm, const void* w,
+               const float* bias, int64_t M, int64_t K, int64_t N, bool accumulate = false);
+  // Training helpers (model_train.cpp).
+  void plan_training(int64_t B, int64_t T);
+  float* lora_su(int l, LoraTarget t);
+  const void* gemm_grad(const float* dy, int64_t n);
+  void project_backward(int l, LoraTarget t, float* dx, const float* dy, const float* x,
+                        const void* w, int64_t M, int64_t K, int64_t N, bool accumulate);
+  void layer_backward(int l, const float* in, float* dres, int64_t B, int64_t T);
 
   ModelConfig config_;
   ModelWeights weights_;
@@ -65,6 +95,12 @@ class Model {
   ActivationPlan plan_;
   Buffer<float> arena_;
   std::vector<int> positions_;
+  LoraWeights* lora_ = nullptr;
+  ModelWeights* full_grads_ = nullptr;
+  Buffer<float> lora_su_;  // s·x·Aᵀ of every adapted projection [L,7,BT,r], kept for backward
+  bool checkpointing_ = false;
+  GradientPlan gplan_;
+  Buffer<float> grad_arena_;  // gradients and LoRA intermediates (training only)
 };
 
 }  // namespace ft

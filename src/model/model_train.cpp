@@ -1,0 +1,194 @@
+// The training half of Model: forward with saved activations, the fused LM head + cross-entropy
+// backward over row chunks, and each decoder layer's backward in reverse, adding LoRA gradients.
+// With gradient checkpointing only each layer's input is kept; the layer is recomputed just
+// before its backward pass.
+#include <algorithm>
+#include <utility>
+#include <stdexcept>
+
+#include "core/error.h"
+#include "kernels/attention.h"
+#include "kernels/cross_entropy.h"
+#include "kernels/elementwise.h"
+#include "kernels/embedding.h"
+#include "kernels/linear.h"
+#include "kernels/lora_linear.h"
+#include "kernels/rmsnorm.h"
+#include "kernels/rope.h"
+#include "kernels/swiglu.h"
+#include "model/model.h"
+
+namespace ft {
+
+void Model::plan_training(int64_t B, int64_t T) {
+  const int64_t chunk = loss_chunk_rows(config_.vocab_size, B * T);
+  const bool keep = !checkpointing_;
+  if (arena_.size() == 0 || plan_.B != B || plan_.T != T || plan_.keep_layers != keep ||
+      plan_.logits_rows < chunk)
+    plan(B, T, keep, chunk);
+  const int rank = lora_ ? lora_->config().rank : 0;
+  if (grad_arena_.size() == 0 || gplan_.BT != B * T || gplan_.rank != rank ||
+      gplan_.checkpoints != checkpointing_) {
+    gplan_ = plan_gradients(config_, B * T, chunk, rank, checkpointing_);
+    grad_arena_ = Buffer<float>(static_cast<size_t>(gplan_.total));
+  }
+}
+
+void Model::attach_lora(LoraWeights* lora) {
+  lora_ = lora;
+  if (arena_.size() != 0) plan(plan_.B, plan_.T, plan_.keep_layers, plan_.logits_rows);
+}
+
+float* Model::lora_su(int l, LoraTarget t) {
+  const int64_t slot = int64_t{l} * kLoraTargetCount + static_cast<int>(t);
+  return lora_su_.data() + slot * plan_.B * plan_.T * lora_->config().rank;
+}
+
+const void* Model::gemm_grad(const float* dy, int64_t n) {
+  if (weights_.dtype == DType::F32) return dy;
+  auto* out = reinterpret_cast<bf16*>(grad_arena_.data() + gplan_.grad_bf16);
+  convert_to_bf16(out, dy, n);
+  return out;
+}
+
+namespace {
+
+// The weight and bias of projection t in a layer (weights or their gradients).
+std::pair<void*, float*> projection(const LayerWeights& w, LoraTarget t) {
+  switch (t) {
+    case LoraTarget::kQ: return {w.q, w.q_bias};
+    case LoraTarget::kK: return {w.k, w.k_bias};
+    case LoraTarget::kV: return {w.v, w.v_bias};
+    case LoraTarget::kO: return {w.o, w.o_bias};
+    case LoraTarget::kGate: return {w.gate, w.gate_bias};
+    case LoraTarget::kUp: return {w.up, w.up_bias};
+    case LoraTarget::kDown: return {w.down, w.down_bias};
+  }
+  return {nullptr, nullptr};
+}
+
+// dbias[n] += Σ_m dy[m,n].
+void bias_backward(float* dbias, const float* dy, int64_t M, int64_t N) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) dbias[n] += dy[m * N + n];
+}
+
+}  // namespace
+
+void Model::project_backward(int l, LoraTarget t, float* dx, const float* dy, const float* x,
+                             const void* w, int64_t M, int64_t K, int64_t N, bool accumulate) {
+  const void* dy_gemm = gemm_grad(dy, M * N);
+  linear_backward_input(dx, dy_gemm, w, M, K, N, weights_.dtype, accumulate);
+  if (full_grads_) {
+    const auto [dw, dbias] = projection(full_grads_->layers[static_cast<size_t>(l)], t);
+    linear_backward_weight(static_cast<float*>(dw), dy_gemm, gemm_input(x, M * K), M, K, N,
+                           weights_.dtype);
+    if (dbias) bias_backward(dbias, dy, M, N);
+  }
+  if (!lora_) return;
+  const LoraModule& m = lora_->module(l, t);
+  if (!m.active()) return;
+  const LoraShape shape{.M = M, .in = K, .out = N, .r = lora_->config().rank,
+                        .scaling = static_cast<float>(lora_->config().scaling())};
+  lora_backward(dx, m.dA, m.dB, grad_arena_.data() + gplan_.lora_scratch, dy, x, m.A, m.B,
+                lora_su(l, t), shape);
+}
+
+void Model::layer_backward(int l, const float* in, float* dres, int64_t B, int64_t T) {
+  const ActivationPlan& p = plan_;
+  const int64_t BT = B * T, C = config_.hidden_size, I = config_.intermediate_size;
+  const int64_t NH = config_.num_attention_heads, NKV = config_.num_key_value_heads;
+  const int64_t HD = config_.head_dim, QD = NH * HD, KVD = NKV * HD;
+  const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
+  float* g = grad_arena_.data();
+  float *dln = g + gplan_.dln, *dq = g + gplan_.dq, *dk = g + gplan_.dk, *dv = g + gplan_.dv;
+  float *datt = g + gplan_.datt, *dgate = g + gplan_.dgate, *dup = g + gplan_.dup;
+  float* dmlp = g + gplan_.dmlp;
+
+  // res_out = res_attn + down(mlp): dres flows to res_attn unchanged.
+  project_backward(l, LoraTarget::kDown, dmlp, dres, act(p.mlp, l), w.down, BT, I, C, false);
+  swiglu_backward(dgate, dup, dmlp, act(p.gate, l), act(p.up, l), BT * I);
+  const float* ln2 = act(p.ln2, l);
+  project_backward(l, LoraTarget::kGate, dln, dgate, ln2, w.gate, BT, C, I, false);
+  project_backward(l, LoraTarget::kUp, dln, dup, ln2, w.up, BT, C, I, true);
+  LayerWeights* full = full_grads_ ? &full_grads_->layers[static_cast<size_t>(l)] : nullptr;
+  rmsnorm_backward(dres, full ? full->post_attention_norm : nullptr, dln, act(p.res_attn, l),
+                   w.post_attention_norm,
+                   act(p.ln2_rstd, l), BT, C);
+
+  // res_attn = in + o(att): dres flows to the layer input unchanged.
+  const float* att = act(p.att, l);
+  project_backward(l, LoraTarget::kO, datt, dres, att, w.o, BT, QD, C, false);
+  const AttentionShape shape{.B = B, .T = T, .NH = NH, .NKV = NKV, .HD = HD, .past = 0,
+                             .kv_capacity = T, .window = config_.sliding_window};
+  attention_backward(dq, dk, dv, datt, att, act(p.att_lse, l), act(p.q, l), act(p.k, l),
+                     act(p.v, l), shape);
+  rope_backward(dq, positions_.data(), inv_freq_.data(), BT, NH, HD);
+  rope_backward(dk, positions_.data(), inv_freq_.data(), BT, NKV, HD);
+  const float* ln1 = act(p.ln1, l);
+  project_backward(l, LoraTarget::kQ, dln, dq, ln1, w.q, BT, C, QD, false);
+  project_backward(l, LoraTarget::kK, dln, dk, ln1, w.k, BT, C, KVD, true);
+  project_backward(l, LoraTarget::kV, dln, dv, ln1, w.v, BT, C, KVD, true);
+  rmsnorm_backward(dres, full ? full->input_norm : nullptr, dln, in, w.input_norm,
+                   act(p.ln1_rstd, l), BT, C);
+}
+
+Model::LossSum Model::forward_backward(std::span<const int> ids, std::span<const int> targets,
+                                       int64_t B, int64_t T, float grad_scale,
+                                       std::span<const int> positions) {
+  if (!lora_ && !full_grads_)
+    throw std::logic_error("Model::forward_backward: attach LoRA adapters or full gradients");
+  if (lora_ && lora_->config().dropout != 0.0)
+    fail_usage("--lora_dropout > 0 is not implemented yet; use --lora_dropout 0");
+  const int64_t BT = B * T, C = config_.hidden_size, V = config_.vocab_size;
+  check_ids(ids, BT, "ids");
+  check_ids(targets, BT, "targets");
+  plan_training(B, T);
+  set_positions(positions, B, T, 0);
+
+  float* checkpoints = grad_arena_.data() + gplan_.checkpoints_at;
+  auto layer_input = [&](int l) {
+    if (checkpointing_) return static_cast<const float*>(checkpoints + int64_t{l} * BT * C);
+    return static_cast<const float*>(l == 0 ? act(plan_.embed) : act(plan_.res_out, l - 1));
+  };
+  embedding_forward(act(plan_.embed), ids.data(), weights_.embed, weights_.dtype, BT, C);
+  for (int l = 0; l < config_.num_hidden_layers; ++l) {
+    const float* in = l == 0 ? act(plan_.embed) : act(plan_.res_out, l - 1);
+    if (checkpointing_) std::copy(in, in + BT * C, checkpoints + int64_t{l} * BT * C);
+    layer_forward(l, layer_input(l), B, T, nullptr);
+  }
+
+  // Fused LM head + cross-entropy, chunk by chunk: dlogits overwrite the logits in place.
+  const int64_t chunk = plan_.logits_rows;
+  const float* hidden = final_hidden();
+  float* dres = grad_arena_.data() + gplan_.dres;
+  float* dlnf = grad_arena_.data() + gplan_.dlnf;
+  float* lse = grad_arena_.data() + gplan_.lse;
+  std::fill(dres, dres + BT * C, 0.0f);
+  LossSum result;
+  std::vector<float> losses(static_cast<size_t>(chunk));
+  for (int64_t r0 = 0; r0 < BT; r0 += chunk) {
+    const int64_t rows = std::min(chunk, BT - r0);
+    head(hidden + r0 * C, rows, C);
+    float* logits = act(plan_.logits);
+    result.counted += cross_entropy_forward(losses.data(), lse, logits, targets.data() + r0, rows, V);
+    for (int64_t r = 0; r < rows; ++r) result.sum += losses[static_cast<size_t>(r)];
+    cross_entropy_backward(logits, logits, lse, targets.data() + r0, rows, V, grad_scale);
+    const void* dlogits = gemm_grad(logits, rows * V);
+    linear_backward_input(dlnf, dlogits, weights_.lm_head, rows, C, V, weights_.dtype, false);
+    if (full_grads_)
+      linear_backward_weight(static_cast<float*>(full_grads_->lm_head), dlogits,
+                             gemm_input(act(plan_.lnf), rows * C), rows, C, V, weights_.dtype);
+    rmsnorm_backward(dres + r0 * C, full_grads_ ? full_grads_->norm : nullptr, dlnf,
+                     hidden + r0 * C, weights_.norm, act(plan_.lnf_rstd), rows, C);
+  }
+
+  for (int l = config_.num_hidden_layers - 1; l >= 0; --l) {
+    if (checkpointing_) layer_forward(l, layer_input(l), B, T, nullptr);
+    layer_backward(l, layer_input(l), dres, B, T);
+  }
+  if (full_grads_) embedding_backward(static_cast<float*>(full_grads_->embed), dres, ids.data(), BT, C);
+  return result;
+}
+
+}  // namespace ft
