@@ -2,6 +2,8 @@
 JOBS ?= $(shell nproc)
 BUILD := build
 ASAN_BUILD := build-asan
+# Lets ccache reuse objects across clones of the repository (CI builds in a fresh clone).
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: setup build build-asan test unit-asan demo clean
 
