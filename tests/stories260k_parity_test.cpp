@@ -106,10 +106,11 @@ TEST(Stories260kParity, KvCacheMatchesFullForward) {
   KvCache cache = model.new_cache(1, T);
   const int64_t prefix = 7;
   auto logits = model.forward_cached(cache, std::span<const int>(s.loss_ids).first(prefix), 1, prefix);
-  EXPECT_LE(max_abs_diff(logits, std::span<const float>(full).subspan((prefix - 1) * V, V)), 1e-5);
+  // Only summation order differs (oneDNN picks other kernels for M = 1): the fp32 tolerance.
+  EXPECT_LE(max_abs_diff(logits, std::span<const float>(full).subspan((prefix - 1) * V, V)), kFp32Tolerance);
   for (int64_t t = prefix; t < T; ++t) {
     logits = model.forward_cached(cache, std::span<const int>(s.loss_ids).subspan(t, 1), 1, 1);
-    ASSERT_LE(max_abs_diff(logits, std::span<const float>(full).subspan(t * V, V)), 1e-5) << "position " << t;
+    ASSERT_LE(max_abs_diff(logits, std::span<const float>(full).subspan(t * V, V)), kFp32Tolerance) << "position " << t;
   }
   EXPECT_EQ(cache.length(), T);
 }
