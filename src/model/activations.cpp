@@ -3,6 +3,16 @@
 #include <algorithm>
 
 namespace ft {
+namespace {
+
+// Reserves `floats` at `cursor`, keeping every buffer 16-float (64-byte) aligned; returns its offset.
+int64_t take_aligned(int64_t& cursor, int64_t floats) {
+  const int64_t at = cursor;
+  cursor += (floats + 15) / 16 * 16;
+  return at;
+}
+
+}  // namespace
 
 ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool keep_layers,
                                 int64_t logits_rows) {
@@ -15,12 +25,7 @@ ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool
   const int64_t QD = static_cast<int64_t>(c.num_attention_heads) * c.head_dim;
   const int64_t KVD = static_cast<int64_t>(c.num_key_value_heads) * c.head_dim;
   int64_t cursor = 0;
-  // 16-float (64-byte) alignment for every buffer.
-  auto take = [&](int64_t floats) {
-    const int64_t at = cursor;
-    cursor += (floats + 15) / 16 * 16;
-    return at;
-  };
+  auto take = [&](int64_t floats) { return take_aligned(cursor, floats); };
   p.ln1 = take(BT * C);
   p.ln1_rstd = take(BT);
   p.q = take(BT * QD);
@@ -57,11 +62,7 @@ GradientPlan plan_gradients(const ModelConfig& c, int64_t BT, int64_t chunk_rows
   const int64_t QD = static_cast<int64_t>(c.num_attention_heads) * c.head_dim;
   const int64_t KVD = static_cast<int64_t>(c.num_key_value_heads) * c.head_dim;
   int64_t cursor = 0;
-  auto take = [&](int64_t floats) {
-    const int64_t at = cursor;
-    cursor += (floats + 15) / 16 * 16;
-    return at;
-  };
+  auto take = [&](int64_t floats) { return take_aligned(cursor, floats); };
   p.dres = take(BT * C);
   p.dln = take(BT * C);
   p.dq = take(BT * QD);
