@@ -7,8 +7,10 @@
 namespace ft {
 
 // Exit codes: 1 = bad usage or configuration, 2 = bad input file (model, tokenizer, data).
-// Codes >= 128 are reserved for retryable failures (a lost peer, a timeout) in distributed runs.
-enum ExitCode : int { kExitOk = 0, kExitUsage = 1, kExitBadInput = 2 };
+// Codes >= 128 are reserved for retryable failures (a lost peer, a timeout) in distributed runs:
+// Kubeflow's restartPolicy ExitCode restarts pods on 128-255 and treats 1-127 as permanent.
+// kExitRetryable is 200, above 128+signal (129-192), so logs tell it apart from a killed process.
+enum ExitCode : int { kExitOk = 0, kExitUsage = 1, kExitBadInput = 2, kExitRetryable = 200 };
 
 class Error : public std::runtime_error {
  public:
