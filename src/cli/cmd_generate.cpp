@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "model/generate.h"
 #include "model/model.h"
+#include "model/peft_adapter.h"
 #include "text/stream_decoder.h"
 #include "text/tokenizer.h"
 
@@ -21,6 +22,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model_dir;
+  std::string adapter_dir;  // PEFT LoRA adapter applied on top, or ""
   std::string prompt;
   int max_new_tokens = 128;
   float temperature = 0.0f;
@@ -47,6 +49,8 @@ void run_generate(const GenerateArgs& args) {
                                "Face model directory (config.json, *.safetensors, tokenizer)");
   const auto tokenizer = Tokenizer::load(args.model_dir);
   Model model = Model::load(args.model_dir, args.bf16 ? DType::BF16 : DType::F32);
+  const auto lora = args.adapter_dir.empty() ? nullptr : load_peft_adapter(args.adapter_dir, model.config());
+  model.attach_lora(lora.get());
   const std::vector<int> prompt = tokenizer->encode(args.prompt);
 
   GenerationOptions options;
@@ -71,6 +75,7 @@ void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("generate", "Continue a prompt with a Hugging Face model");
   cmd->add_option("--model_name_or_path", args->model_dir, "Model directory")->required();
+  cmd->add_option("--adapter", args->adapter_dir, "PEFT LoRA adapter directory to apply");
   cmd->add_option("--prompt", args->prompt, "Text to continue")->required();
   cmd->add_option("--max_new_tokens", args->max_new_tokens, "Most tokens to generate")
       ->capture_default_str()
