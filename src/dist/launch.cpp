@@ -70,7 +70,8 @@ LaunchInfo finish(LaunchInfo info, const std::string& rank_var, const std::strin
 
 std::optional<LaunchInfo> from_rank_world(const EnvLookup& env) {
   auto rank = env("RANK"), size = env("WORLD_SIZE");
-  if (!rank && !size) return std::nullopt;
+  // An Indexed Job may give WORLD_SIZE alone: JOB_COMPLETION_INDEX is then the rank.
+  if (!rank && (!size || env("JOB_COMPLETION_INDEX"))) return std::nullopt;
   if (!rank || !size)
     fail_usage(std::string(rank ? "RANK is set but WORLD_SIZE is not" : "WORLD_SIZE is set but RANK is not") +
                "; set both (or neither for one process)");

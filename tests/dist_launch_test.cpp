@@ -1,0 +1,146 @@
+// detect_launch over every launch contract in the order, and the configuration errors
+// (exit code 1, naming the variables) that must never be retried.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "core/error.h"
+#include "dist/communicator.h"
+
+namespace ft::dist {
+namespace {
+
+LaunchInfo detect(const std::map<std::string, std::string>& vars) {
+  return detect_launch([&](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  });
+}
+
+// The message of the usage error detect() throws for `vars`.
+std::string usage_error(const std::map<std::string, std::string>& vars) {
+  try {
+    detect(vars);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitUsage) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+TEST(DistLaunch, NothingSetIsOneProcess) {
+  LaunchInfo info = detect({});
+  EXPECT_EQ(info.rank, 0);
+  EXPECT_EQ(info.world_size, 1);
+  EXPECT_EQ(info.coordinator_host, "");
+}
+
+TEST(DistLaunch, PyTorchJobMasterContract) {
+  LaunchInfo info = detect({{"RANK", "2"}, {"WORLD_SIZE", "4"}, {"MASTER_ADDR", "job-master-0"}, {"MASTER_PORT", "23456"}});
+  EXPECT_EQ(info.rank, 2);
+  EXPECT_EQ(info.world_size, 4);
+  EXPECT_EQ(info.coordinator_host, "job-master-0");
+  EXPECT_EQ(info.coordinator_port, 23456);
+  EXPECT_EQ(info.source, "RANK/WORLD_SIZE");
+}
+
+TEST(DistLaunch, MasterPortDefaultsTo29500) {
+  EXPECT_EQ(detect({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}).coordinator_port, 29500);
+}
+
+TEST(DistLaunch, WorldSizeOneNeedsNoCoordinator) {
+  LaunchInfo info = detect({{"RANK", "0"}, {"WORLD_SIZE", "1"}, {"MASTER_ADDR", "ignored"}});
+  EXPECT_EQ(info.world_size, 1);
+  EXPECT_EQ(info.coordinator_host, "");
+}
+
+TEST(DistLaunch, RankWorldSizeWinsOverLaterContracts) {
+  LaunchInfo info = detect({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"},
+                            {"PET_NODE_RANK", "0"}, {"PET_NNODES", "3"}, {"PET_MASTER_ADDR", "b"},
+                            {"JOB_COMPLETION_INDEX", "2"}});
+  EXPECT_EQ(info.rank, 1);
+  EXPECT_EQ(info.world_size, 2);
+  EXPECT_EQ(info.coordinator_host, "a");
+}
+
+TEST(DistLaunch, KubeflowTrainerContract) {
+  LaunchInfo info = detect({{"PET_NODE_RANK", "1"}, {"PET_NNODES", "3"}, {"PET_MASTER_ADDR", "trainer-node-0-0.svc"},
+                            {"PET_MASTER_PORT", "29400"}, {"JOB_COMPLETION_INDEX", "0"}});
+  EXPECT_EQ(info.rank, 1);
+  EXPECT_EQ(info.world_size, 3);
+  EXPECT_EQ(info.coordinator_host, "trainer-node-0-0.svc");
+  EXPECT_EQ(info.coordinator_port, 29400);
+  EXPECT_EQ(info.source, "PET_NODE_RANK/PET_NNODES");
+}
+
+TEST(DistLaunch, CompletionIndexWithEitherWorldSize) {
+  LaunchInfo pet = detect({{"JOB_COMPLETION_INDEX", "3"}, {"PET_NNODES", "4"}, {"PET_MASTER_ADDR", "job-0.job"}});
+  EXPECT_EQ(pet.rank, 3);
+  EXPECT_EQ(pet.world_size, 4);
+  EXPECT_EQ(pet.coordinator_host, "job-0.job");
+  EXPECT_EQ(pet.source, "JOB_COMPLETION_INDEX/PET_NNODES");
+
+  LaunchInfo ws = detect({{"JOB_COMPLETION_INDEX", "1"}, {"WORLD_SIZE", "2"}, {"PET_RDZV_ENDPOINT", "job-0.job:1234"}});
+  EXPECT_EQ(ws.rank, 1);
+  EXPECT_EQ(ws.world_size, 2);
+  EXPECT_EQ(ws.coordinator_host, "job-0.job");
+  EXPECT_EQ(ws.coordinator_port, 1234);
+  EXPECT_EQ(ws.source, "JOB_COMPLETION_INDEX/WORLD_SIZE");
+}
+
+TEST(DistLaunch, HostnameOrdinalWithRendezvousEndpoint) {
+  LaunchInfo info = detect({{"HOSTNAME", "llama-ft-worker-3"}, {"PET_NNODES", "4"},
+                            {"PET_RDZV_ENDPOINT", "llama-ft-worker-0:29400"}});
+  EXPECT_EQ(info.rank, 3);
+  EXPECT_EQ(info.world_size, 4);
+  EXPECT_EQ(info.coordinator_host, "llama-ft-worker-0");
+  EXPECT_EQ(info.coordinator_port, 29400);
+  EXPECT_EQ(info.source, "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT");
+}
+
+TEST(DistLaunch, HostnameDomainIsIgnoredAndIpv6EndpointParses) {
+  LaunchInfo info = detect({{"HOSTNAME", "w-12.example.org"}, {"PET_NNODES", "16"}, {"PET_RDZV_ENDPOINT", "[fd00::1]:7000"}});
+  EXPECT_EQ(info.rank, 12);
+  EXPECT_EQ(info.coordinator_host, "fd00::1");
+  EXPECT_EQ(info.coordinator_port, 7000);
+}
+
+TEST(DistLaunch, ErrorsNameTheVariables) {
+  EXPECT_NE(usage_error({{"RANK", "1"}}).find("WORLD_SIZE"), std::string::npos);
+  EXPECT_NE(usage_error({{"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}).find("RANK"), std::string::npos);
+  EXPECT_NE(usage_error({{"RANK", "2"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}).find("RANK=2"), std::string::npos);
+  EXPECT_NE(usage_error({{"RANK", "x"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}).find("RANK='x'"), std::string::npos);
+  EXPECT_NE(usage_error({{"RANK", "-1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}).find("RANK"), std::string::npos);
+  EXPECT_NE(usage_error({{"RANK", "0"}, {"WORLD_SIZE", "0"}}).find("WORLD_SIZE='0'"), std::string::npos);
+  EXPECT_NE(usage_error({{"RANK", "0"}, {"WORLD_SIZE", "2"}}).find("MASTER_ADDR"), std::string::npos);
+  EXPECT_NE(usage_error({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "70000"}})
+                .find("MASTER_PORT"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"PET_NODE_RANK", "0"}}).find("PET_NNODES"), std::string::npos);
+  EXPECT_NE(usage_error({{"PET_NODE_RANK", "0"}, {"PET_NNODES", "2"}}).find("PET_MASTER_ADDR"), std::string::npos);
+  EXPECT_NE(usage_error({{"JOB_COMPLETION_INDEX", "0"}}).find("WORLD_SIZE"), std::string::npos);
+  EXPECT_NE(usage_error({{"JOB_COMPLETION_INDEX", "5"}, {"PET_NNODES", "2"}, {"MASTER_ADDR", "h"}})
+                .find("JOB_COMPLETION_INDEX=5"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"PET_NNODES", "2"}}).find("PET_RDZV_ENDPOINT"), std::string::npos);
+  EXPECT_NE(usage_error({{"PET_NNODES", "2"}, {"PET_RDZV_ENDPOINT", "h:1"}, {"HOSTNAME", "worker"}}).find("HOSTNAME"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"PET_NNODES", "2"}, {"PET_RDZV_ENDPOINT", ":29400"}, {"HOSTNAME", "w-0"}})
+                .find("PET_RDZV_ENDPOINT"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"PET_NNODES", "2"}, {"PET_RDZV_ENDPOINT", "h:1"}, {"HOSTNAME", "w-2"}}).find("PET_NNODES=2"),
+            std::string::npos);
+}
+
+TEST(DistLaunch, ProcessEnvFallsBackToTheHostName) {
+  // HOSTNAME is usually not exported to child processes; the contract must still find the name.
+  auto host = process_env("HOSTNAME");
+  ASSERT_TRUE(host.has_value());
+  EXPECT_FALSE(host->empty());
+  EXPECT_FALSE(process_env("FT_SURELY_UNSET_VARIABLE_1234").has_value());
+}
+
+}  // namespace
+}  // namespace ft::dist
