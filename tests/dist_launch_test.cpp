@@ -30,20 +30,23 @@ std::string usage_error(const std::map<std::string, std::string>& vars) {
   return "";
 }
 
+// Checks every field, so a contract cannot silently fill one from the wrong variable.
+void expect_launch(const LaunchInfo& info, int rank, int world_size, const std::string& host, int port,
+                   const std::string& source) {
+  EXPECT_EQ(info.rank, rank);
+  EXPECT_EQ(info.world_size, world_size);
+  EXPECT_EQ(info.coordinator_host, host);
+  EXPECT_EQ(info.coordinator_port, port);
+  EXPECT_EQ(info.source, source);
+}
+
 TEST(DistLaunch, NothingSetIsOneProcess) {
-  LaunchInfo info = detect({});
-  EXPECT_EQ(info.rank, 0);
-  EXPECT_EQ(info.world_size, 1);
-  EXPECT_EQ(info.coordinator_host, "");
+  expect_launch(detect({}), 0, 1, "", 29500, "none (one process)");
 }
 
 TEST(DistLaunch, PyTorchJobMasterContract) {
-  LaunchInfo info = detect({{"RANK", "2"}, {"WORLD_SIZE", "4"}, {"MASTER_ADDR", "job-master-0"}, {"MASTER_PORT", "23456"}});
-  EXPECT_EQ(info.rank, 2);
-  EXPECT_EQ(info.world_size, 4);
-  EXPECT_EQ(info.coordinator_host, "job-master-0");
-  EXPECT_EQ(info.coordinator_port, 23456);
-  EXPECT_EQ(info.source, "RANK/WORLD_SIZE");
+  expect_launch(detect({{"RANK", "2"}, {"WORLD_SIZE", "4"}, {"MASTER_ADDR", "job-master-0"}, {"MASTER_PORT", "23456"}}),
+                2, 4, "job-master-0", 23456, "RANK/WORLD_SIZE");
 }
 
 TEST(DistLaunch, MasterPortDefaultsTo29500) {
@@ -51,60 +54,38 @@ TEST(DistLaunch, MasterPortDefaultsTo29500) {
 }
 
 TEST(DistLaunch, WorldSizeOneNeedsNoCoordinator) {
-  LaunchInfo info = detect({{"RANK", "0"}, {"WORLD_SIZE", "1"}, {"MASTER_ADDR", "ignored"}});
-  EXPECT_EQ(info.world_size, 1);
-  EXPECT_EQ(info.coordinator_host, "");
+  expect_launch(detect({{"RANK", "0"}, {"WORLD_SIZE", "1"}, {"MASTER_ADDR", "ignored"}}), 0, 1, "", 29500,
+                "RANK/WORLD_SIZE");
 }
 
 TEST(DistLaunch, RankWorldSizeWinsOverLaterContracts) {
-  LaunchInfo info = detect({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"},
-                            {"PET_NODE_RANK", "0"}, {"PET_NNODES", "3"}, {"PET_MASTER_ADDR", "b"},
-                            {"JOB_COMPLETION_INDEX", "2"}});
-  EXPECT_EQ(info.rank, 1);
-  EXPECT_EQ(info.world_size, 2);
-  EXPECT_EQ(info.coordinator_host, "a");
+  expect_launch(detect({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}, {"PET_NODE_RANK", "0"},
+                        {"PET_NNODES", "3"}, {"PET_MASTER_ADDR", "b"}, {"JOB_COMPLETION_INDEX", "2"}}),
+                1, 2, "a", 29500, "RANK/WORLD_SIZE");
 }
 
 TEST(DistLaunch, KubeflowTrainerContract) {
-  LaunchInfo info = detect({{"PET_NODE_RANK", "1"}, {"PET_NNODES", "3"}, {"PET_MASTER_ADDR", "trainer-node-0-0.svc"},
-                            {"PET_MASTER_PORT", "29400"}, {"JOB_COMPLETION_INDEX", "0"}});
-  EXPECT_EQ(info.rank, 1);
-  EXPECT_EQ(info.world_size, 3);
-  EXPECT_EQ(info.coordinator_host, "trainer-node-0-0.svc");
-  EXPECT_EQ(info.coordinator_port, 29400);
-  EXPECT_EQ(info.source, "PET_NODE_RANK/PET_NNODES");
+  expect_launch(detect({{"PET_NODE_RANK", "1"}, {"PET_NNODES", "3"}, {"PET_MASTER_ADDR", "trainer-node-0-0.svc"},
+                        {"PET_MASTER_PORT", "29400"}, {"JOB_COMPLETION_INDEX", "0"}}),
+                1, 3, "trainer-node-0-0.svc", 29400, "PET_NODE_RANK/PET_NNODES");
 }
 
 TEST(DistLaunch, CompletionIndexWithEitherWorldSize) {
-  LaunchInfo pet = detect({{"JOB_COMPLETION_INDEX", "3"}, {"PET_NNODES", "4"}, {"PET_MASTER_ADDR", "job-0.job"}});
-  EXPECT_EQ(pet.rank, 3);
-  EXPECT_EQ(pet.world_size, 4);
-  EXPECT_EQ(pet.coordinator_host, "job-0.job");
-  EXPECT_EQ(pet.source, "JOB_COMPLETION_INDEX/PET_NNODES");
-
-  LaunchInfo ws = detect({{"JOB_COMPLETION_INDEX", "1"}, {"WORLD_SIZE", "2"}, {"PET_RDZV_ENDPOINT", "job-0.job:1234"}});
-  EXPECT_EQ(ws.rank, 1);
-  EXPECT_EQ(ws.world_size, 2);
-  EXPECT_EQ(ws.coordinator_host, "job-0.job");
-  EXPECT_EQ(ws.coordinator_port, 1234);
-  EXPECT_EQ(ws.source, "JOB_COMPLETION_INDEX/WORLD_SIZE");
+  expect_launch(detect({{"JOB_COMPLETION_INDEX", "3"}, {"PET_NNODES", "4"}, {"PET_MASTER_ADDR", "job-0.job"}}), 3, 4,
+                "job-0.job", 29500, "JOB_COMPLETION_INDEX/PET_NNODES");
+  expect_launch(detect({{"JOB_COMPLETION_INDEX", "1"}, {"WORLD_SIZE", "2"}, {"PET_RDZV_ENDPOINT", "job-0.job:1234"}}),
+                1, 2, "job-0.job", 1234, "JOB_COMPLETION_INDEX/WORLD_SIZE");
 }
 
 TEST(DistLaunch, HostnameOrdinalWithRendezvousEndpoint) {
-  LaunchInfo info = detect({{"HOSTNAME", "llama-ft-worker-3"}, {"PET_NNODES", "4"},
-                            {"PET_RDZV_ENDPOINT", "llama-ft-worker-0:29400"}});
-  EXPECT_EQ(info.rank, 3);
-  EXPECT_EQ(info.world_size, 4);
-  EXPECT_EQ(info.coordinator_host, "llama-ft-worker-0");
-  EXPECT_EQ(info.coordinator_port, 29400);
-  EXPECT_EQ(info.source, "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT");
+  expect_launch(detect({{"HOSTNAME", "llama-ft-worker-3"}, {"PET_NNODES", "4"},
+                        {"PET_RDZV_ENDPOINT", "llama-ft-worker-0:29400"}}),
+                3, 4, "llama-ft-worker-0", 29400, "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT");
 }
 
 TEST(DistLaunch, HostnameDomainIsIgnoredAndIpv6EndpointParses) {
-  LaunchInfo info = detect({{"HOSTNAME", "w-12.example.org"}, {"PET_NNODES", "16"}, {"PET_RDZV_ENDPOINT", "[fd00::1]:7000"}});
-  EXPECT_EQ(info.rank, 12);
-  EXPECT_EQ(info.coordinator_host, "fd00::1");
-  EXPECT_EQ(info.coordinator_port, 7000);
+  expect_launch(detect({{"HOSTNAME", "w-12.example.org"}, {"PET_NNODES", "16"}, {"PET_RDZV_ENDPOINT", "[fd00::1]:7000"}}),
+                12, 16, "fd00::1", 7000, "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT");
 }
 
 TEST(DistLaunch, ErrorsNameTheVariables) {

@@ -68,6 +68,35 @@ LaunchInfo finish(LaunchInfo info, const std::string& rank_var, const std::strin
   return info;
 }
 
+// `addr_var` with the port from `port_var` (default 29500); nullopt when `addr_var` is unset.
+std::optional<Endpoint> address_and_port(const EnvLookup& env, const std::string& addr_var,
+                                         const std::string& port_var) {
+  auto addr = env(addr_var);
+  if (!addr) return std::nullopt;
+  Endpoint e{*addr, kDefaultPort};
+  if (auto port = env(port_var)) e.port = parse_port(port_var, *port);
+  return e;
+}
+
+// The two contracts that name rank, world size and coordinator outright.
+struct ExplicitContract {
+  std::string rank, size, addr, port;
+};
+const ExplicitContract kTorchRun{"RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"};
+const ExplicitContract kTrainerV2{"PET_NODE_RANK", "PET_NNODES", "PET_MASTER_ADDR", "PET_MASTER_PORT"};
+
+LaunchInfo explicit_launch(const EnvLookup& env, const ExplicitContract& c, const std::string& rank,
+                           const std::string& size) {
+  LaunchInfo info;
+  info.source = c.rank + "/" + c.size;
+  info.world_size = parse_int(c.size, size, 1, INT_MAX);
+  info.rank = parse_int(c.rank, rank, 0, INT_MAX);
+  Endpoint coordinator = address_and_port(env, c.addr, c.port).value_or(Endpoint{});
+  info.coordinator_host = coordinator.host;
+  info.coordinator_port = coordinator.port;
+  return finish(info, c.rank, c.size, c.addr);
+}
+
 std::optional<LaunchInfo> from_rank_world(const EnvLookup& env) {
   auto rank = env("RANK"), size = env("WORLD_SIZE");
   // An Indexed Job may give WORLD_SIZE alone: JOB_COMPLETION_INDEX is then the rank.
@@ -75,13 +104,7 @@ std::optional<LaunchInfo> from_rank_world(const EnvLookup& env) {
   if (!rank || !size)
     fail_usage(std::string(rank ? "RANK is set but WORLD_SIZE is not" : "WORLD_SIZE is set but RANK is not") +
                "; set both (or neither for one process)");
-  LaunchInfo info;
-  info.source = "RANK/WORLD_SIZE";
-  info.world_size = parse_int("WORLD_SIZE", *size, 1, INT_MAX);
-  info.rank = parse_int("RANK", *rank, 0, INT_MAX);
-  info.coordinator_host = env("MASTER_ADDR").value_or("");
-  if (auto port = env("MASTER_PORT")) info.coordinator_port = parse_port("MASTER_PORT", *port);
-  return finish(info, "RANK", "WORLD_SIZE", "MASTER_ADDR");
+  return explicit_launch(env, kTorchRun, *rank, *size);
 }
 
 std::optional<LaunchInfo> from_pet_node_rank(const EnvLookup& env) {
@@ -89,27 +112,13 @@ std::optional<LaunchInfo> from_pet_node_rank(const EnvLookup& env) {
   if (!rank) return std::nullopt;
   auto size = env("PET_NNODES");
   if (!size) fail_usage("PET_NODE_RANK is set but PET_NNODES is not; set both (Kubeflow Trainer sets both)");
-  LaunchInfo info;
-  info.source = "PET_NODE_RANK/PET_NNODES";
-  info.world_size = parse_int("PET_NNODES", *size, 1, INT_MAX);
-  info.rank = parse_int("PET_NODE_RANK", *rank, 0, INT_MAX);
-  info.coordinator_host = env("PET_MASTER_ADDR").value_or("");
-  if (auto port = env("PET_MASTER_PORT")) info.coordinator_port = parse_port("PET_MASTER_PORT", *port);
-  return finish(info, "PET_NODE_RANK", "PET_NNODES", "PET_MASTER_ADDR");
+  return explicit_launch(env, kTrainerV2, *rank, *size);
 }
 
 // An Indexed Job names no coordinator of its own: take the first address variable that is set.
 Endpoint any_coordinator(const EnvLookup& env) {
-  if (auto addr = env("MASTER_ADDR")) {
-    Endpoint e{*addr, kDefaultPort};
-    if (auto port = env("MASTER_PORT")) e.port = parse_port("MASTER_PORT", *port);
-    return e;
-  }
-  if (auto addr = env("PET_MASTER_ADDR")) {
-    Endpoint e{*addr, kDefaultPort};
-    if (auto port = env("PET_MASTER_PORT")) e.port = parse_port("PET_MASTER_PORT", *port);
-    return e;
-  }
+  for (const auto* c : {&kTorchRun, &kTrainerV2})
+    if (auto e = address_and_port(env, c->addr, c->port)) return *e;
   if (auto rdzv = env("PET_RDZV_ENDPOINT")) return parse_endpoint("PET_RDZV_ENDPOINT", *rdzv);
   return {};
 }
