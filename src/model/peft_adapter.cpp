@@ -141,6 +141,12 @@ LoraConfig parse_adapter_config(const json& root, const std::string& path) {
   return c;
 }
 
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 // PEFT saves keys without the adapter name; a raw state_dict has "lora_A.default.weight".
 std::string without_adapter_name(const std::string& key) {
   for (const char* part : {".lora_A.default.weight", ".lora_B.default.weight"}) {
@@ -198,7 +204,12 @@ std::unique_ptr<LoraWeights> load_peft_adapter(const std::string& dir, const Mod
     if (it == stored_key.end())
       fail_input(weights_path, "missing tensor '" + name + "' that adapter_config.json "
                                "(target_modules) implies; was the adapter saved for another model?");
-    WeightStore::copy_to_f32(store.require(it->second, t->shape), t->value);
+    const TensorView& view = store.require(it->second);
+    if (view.shape != t->shape)
+      fail_input(weights_path, "tensor '" + it->second + "' has shape " + shape_text(view.shape) +
+                               " where adapter_config.json (r=" + std::to_string(lora->config().rank) +
+                               ") and the model imply " + shape_text(t->shape));
+    WeightStore::copy_to_f32(view, t->value);
   }
   return lora;
 }
