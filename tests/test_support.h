@@ -3,6 +3,8 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 
@@ -21,6 +23,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 CommandResult run_finetune(const std::string& args);
+// Starts the finetune binary in the background (output to `log`); wait_exit_code() reaps it and
+// returns its exit code, or 128 + signal when a signal ended it.
+pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log);
+int wait_exit_code(pid_t pid);
 
 }  // namespace ft::test
 

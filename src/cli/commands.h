@@ -9,5 +9,9 @@ namespace ft::cli {
 void add_generate_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_report_command(CLI::App& app);
+void add_merge_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 }  // namespace ft::cli

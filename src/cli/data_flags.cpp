@@ -1,5 +1,6 @@
 #include "cli/data_flags.h"
 
+#include "cli/flag_values.h"
 #include "core/error.h"
 
 namespace ft::cli {
@@ -37,13 +38,6 @@ void add_data_flags(CLI::App& app, DataFlags& f, bool with_output_dir) {
   if (with_output_dir) opt("--output_dir", f.output_dir, "output directory (holds .cache)");
 }
 
-namespace {
-bool parse_bool_flag(const std::string& flag, const std::string& v) {
-  if (v == "true" || v == "True" || v == "1") return true;
-  if (v == "false" || v == "False" || v == "0") return false;
-  fail_usage(flag + " \"" + v + "\" is not a boolean; use true or false");
-}
-}  // namespace
 
 // --dataset_concatenation false keeps document packing: with per-example attention and positions
 // it gives each example the same loss as an unpacked batch, with far fewer padding tokens.

@@ -1,7 +1,11 @@
 #include <cstdio>
+#include <algorithm>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
+#include "cli/config_file.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -11,10 +15,20 @@ int main(int argc, char** argv) {
   ft::cli::add_generate_command(app);
   ft::cli::add_inspect_command(app);
   ft::cli::add_data_command(app);
+  ft::cli::add_report_command(app);
+  ft::cli::add_merge_command(app);
+  ft::cli::add_train_command(app);
+  ft::cli::add_eval_command(app);
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = ft::cli::expand_config_file({argv + 1, argv + argc});
+    std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
+    app.parse(args);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11's own codes (105, 106, ...) would read as retryable to Kubernetes; bad flags are exit 1.
+    app.exit(e);
+    return ft::kExitUsage;
   } catch (const ft::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return e.exit_code();

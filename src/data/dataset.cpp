@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/fnv1a.h"
 #include "core/sha256.h"
 #include "data/raw_records.h"
 #include "data/split.h"
@@ -210,6 +211,19 @@ PreparedDataset prepare_dataset(const DataOptions& opt, const DataContext& ctx) 
                                    packing_mode_name(opt.packing) +
                                    "); lower --max_seq_length or use --packing document");
   return ds;
+}
+
+uint64_t fingerprint(const PreparedDataset& data) {
+  uint64_t h = kFnv1aOffset;
+  for (const auto* split : {&data.train, &data.eval}) {
+    for (const Sequence& s : *split)
+      for (const auto* v : {&s.ids, &s.labels, &s.positions, &s.segments}) {
+        h = fnv1a(std::as_bytes(std::span(*v)), h);
+        const uint64_t size = v->size();  // so [1,2][3] and [1][2,3] differ
+        h = fnv1a(std::as_bytes(std::span(&size, 1)), h);
+      }
+  }
+  return h >> 11;  // 53 bits: exact wherever the JSON ends up (doubles in Python tools)
 }
 
 }  // namespace ft::data

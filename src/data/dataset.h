@@ -40,4 +40,8 @@ struct PreparedDataset {
 
 PreparedDataset prepare_dataset(const DataOptions& opt, const DataContext& ctx);
 
+// A hash of the training sequences (ids, labels, positions, segments) and the validation ones:
+// equal fingerprints mean a resumed run sees exactly the data it was checkpointed with.
+uint64_t fingerprint(const PreparedDataset& data);
+
 }  // namespace ft::data

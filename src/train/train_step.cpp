@@ -20,8 +20,10 @@ void shift_labels(std::span<const int> labels, int64_t B, int64_t T, std::vector
 }
 
 StepRunner::StepRunner(Model& model, std::span<float> values, std::span<float> grads,
-                       const StepOptions& options, std::function<void()> after_update)
+                       const StepOptions& options, std::function<void()> after_update,
+                       dist::Communicator* comm)
     : model_(model),
+      comm_(comm),
       grads_(grads),
       after_update_(std::move(after_update)),
       schedule_(options.schedule, options.learning_rate, options.warmup_steps, options.total_steps),
@@ -31,20 +33,39 @@ StepRunner::StepRunner(Model& model, std::span<float> values, std::span<float> g
     throw std::invalid_argument("StepRunner: values and grads differ in size");
 }
 
-StepRecord StepRunner::step(std::span<const MicroBatch> micro_batches) {
-  StepRecord record;
+StepRecord StepRunner::step(std::span<const MicroBatch> micro_batches, uint64_t dropout_seed,
+                            uint64_t step_index) {
+  const bool distributed = comm_ && comm_->world_size() > 1;
+  double totals[2] = {0, 0};  // target tokens, input tokens
   for (const MicroBatch& mb : micro_batches) {
     shift_labels(mb.labels, mb.B, mb.T, targets_);
-    for (int t : targets_) record.counted += t != kIgnoreIndex;
+    for (int t : targets_) totals[0] += t != kIgnoreIndex;
+    totals[1] += double(mb.tokens);
   }
+  if (distributed) comm_->all_reduce_sum(std::span<double>(totals));
+  StepRecord record;
+  record.counted = static_cast<int64_t>(totals[0]);
+  record.tokens = static_cast<int64_t>(totals[1]);
   std::fill(grads_.begin(), grads_.end(), 0.0f);
   double loss_sum = 0;
   if (record.counted > 0) {
     const float grad_scale = 1.0f / static_cast<float>(record.counted);
-    for (const MicroBatch& mb : micro_batches) {
+    const uint64_t rank = distributed ? uint64_t(comm_->rank()) : 0;
+    const uint64_t world = distributed ? uint64_t(comm_->world_size()) : 1;
+    for (size_t i = 0; i < micro_batches.size(); ++i) {
+      const MicroBatch& mb = micro_batches[i];
+      if (mb.B == 0) continue;
       shift_labels(mb.labels, mb.B, mb.T, targets_);
-      loss_sum += model_.forward_backward(mb.ids, targets_, mb.B, mb.T, grad_scale).sum;
+      // Accumulation never reaches 2^16 micro-batches, so keys never collide across steps.
+      model_.set_dropout_key(dropout_seed, ((step_index << 16) + i) * world + rank);
+      loss_sum += model_.forward_backward(mb.ids, targets_, mb.B, mb.T, grad_scale, mb.positions,
+                                          mb.segments)
+                      .sum;
     }
+  }
+  if (distributed) {
+    comm_->all_reduce_sum(grads_);
+    comm_->all_reduce_sum(std::span<double>(&loss_sum, 1));
   }
   record.loss = record.counted ? loss_sum / static_cast<double>(record.counted) : 0.0;
   const std::span<float> grads[] = {grads_};

@@ -4,13 +4,16 @@
 // parameters are one flat fp32 buffer with a gradient twin: LoRA adapters, or for full
 // fine-tuning the fp32 weights (fp32 masters of a bf16 model, copied back after each update).
 // Labels are Hugging Face labels (the model shifts them: position t predicts labels[t+1]);
-// −100 is ignored.
+// −100 is ignored. With a communicator (data parallelism) the token count is summed over ranks
+// before the backward passes and the gradients after them, so every rank applies the same update
+// whatever examples it held; a rank may hold no micro-batch in an epoch's last step.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "model/model.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
@@ -18,8 +21,10 @@
 namespace ft {
 
 struct MicroBatch {
-  std::span<const int> ids, labels;  // [B,T] row-major
+  std::span<const int> ids, labels;          // [B,T] row-major
+  std::span<const int> positions, segments;  // [B,T] or empty (packed documents; see Model)
   int64_t B = 0, T = 0;
+  int64_t tokens = 0;  // input tokens that are not padding (for throughput)
 };
 
 struct StepOptions {
@@ -35,7 +40,8 @@ struct StepRecord {
   double loss = 0;       // mean over the step's counted tokens
   double grad_norm = 0;  // before clipping
   double lr = 0;         // the rate this step used
-  int64_t counted = 0;
+  int64_t counted = 0;   // target tokens over all ranks
+  int64_t tokens = 0;    // input tokens (not padding) over all ranks
 };
 
 class StepRunner {
@@ -43,12 +49,18 @@ class StepRunner {
   // `values`/`grads`: what the model's attached adapters or full gradients write into; they and
   // the model must outlive the runner. after_update runs after each AdamW update.
   StepRunner(Model& model, std::span<float> values, std::span<float> grads,
-             const StepOptions& options, std::function<void()> after_update = {});
-  StepRecord step(std::span<const MicroBatch> micro_batches);
+             const StepOptions& options, std::function<void()> after_update = {},
+             dist::Communicator* comm = nullptr);
+  // `dropout_seed` and `step_index` key the LoRA dropout masks (one key per micro-batch and rank),
+  // so a resumed run draws the same masks.
+  StepRecord step(std::span<const MicroBatch> micro_batches, uint64_t dropout_seed = 0,
+                  uint64_t step_index = 0);
   AdamW& optimizer() { return adamw_; }
+  const LrSchedule& schedule() const { return schedule_; }
 
  private:
   Model& model_;
+  dist::Communicator* comm_;
   std::span<float> grads_;
   std::function<void()> after_update_;
   LrSchedule schedule_;

@@ -1,0 +1,245 @@
+// `finetune train`: the job a reference `finetune.py` run performs, end to end. Flags (or a config
+// file) → launch contract and communicator → model and dataset (local or Hub) → tokenized, split
+// and packed data → the output-directory decision (fresh, resume, or refuse to clobber) → the plan
+// (printed alone with --dry_run) → training with logs, evaluation and checkpoints → the adapter (or
+// full model), tokenizer files and Trainer-style JSON results in --output_dir.
+// SIGTERM (Kubernetes stopping the pod) checkpoints and exits 143 so the restart resumes.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/flag_values.h"
+#include "cli/run_setup.h"
+#include "cli/train_flags.h"
+#include "core/error.h"
+#include "formats/atomic_file.h"
+#include "formats/hf_files.h"
+#include "model/hf_writer.h"
+#include "model/memory_estimate.h"
+#include "model/peft_adapter.h"
+#include "train/checkpoint.h"
+#include "train/full_finetune.h"
+#include "train/output_dir.h"
+#include "train/trainer.h"
+
+namespace ft::cli {
+namespace {
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+extern "C" void on_stop_signal(int sig) {
+  g_signal.store(sig);
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);  // a second signal stops at once
+}
+
+std::string default_logging_dir(const std::string& output_dir) {
+  char stamp[64];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%b%d_%H-%M-%S", std::localtime(&now));
+  char host[256] = "host";
+  ::gethostname(host, sizeof host - 1);
+  return (fs::path(output_dir) / "runs" / (std::string(stamp) + "_" + host)).string();
+}
+
+nlohmann::json flag_values_json(const CLI::App& app) {
+  nlohmann::json args = nlohmann::json::object();
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->get_lnames().empty()) continue;
+    const std::string name = opt->get_lnames().front();
+    if (opt->count() == 0) {
+      args[name] = opt->get_default_str();
+      continue;
+    }
+    std::string joined;
+    for (const std::string& v : opt->results()) joined += (joined.empty() ? "" : " ") + v;
+    args[name] = joined;
+  }
+  return args;
+}
+
+void print_plan(const RunSetup& s, const ResolvedTrain& r, const StepPlan& plan, const ModelConfig& c) {
+  const auto& d = *s.dataset;
+  const int64_t T = r.data.max_seq_length;
+  const int64_t B = r.train.per_device_train_batch_size;
+  std::vector<std::string> targets;
+  for (int i = 0; i < kLoraTargetCount; ++i)
+    if (r.lora.targets[size_t(i)]) targets.emplace_back(lora_target_name(LoraTarget(i)));
+  const MemoryEstimate m = r.use_lora ? estimate_lora(c, r.lora.rank, targets, B, T) : estimate_full(c, B, T);
+  const auto gib = [](int64_t b) { return double(b) / double(1 << 30); };
+  std::printf("plan:\n  model: %s (%s, %d layers, hidden %d, vocab %d), weights in %s\n",
+              s.model_dir.c_str(), c.model_type.c_str(), c.num_hidden_layers, c.hidden_size, c.vocab_size,
+              r.bf16 ? "bf16" : "fp32");
+  if (r.use_lora)
+    std::printf("  LoRA: r=%d alpha=%g dropout=%g on %zu module kinds, %lld trainable parameters\n", r.lora.rank,
+                r.lora.alpha, r.lora.dropout, targets.size(), static_cast<long long>(m.trainable));
+  else
+    std::printf("  full fine-tuning: %lld trainable parameters\n", static_cast<long long>(m.trainable));
+  std::printf("  data: %zu train records -> %zu sequences (%zu tokens, %zu trained), %zu validation records\n",
+              d.train_stats.records, d.train.size(), d.train_stats.tokens, d.train_stats.trained_tokens,
+              d.eval_stats.records);
+  std::printf("  steps: %lld optimizer steps (%lld per epoch; %lld micro-batches of %lld x %d processes, "
+              "accumulation %lld), warmup %lld\n",
+              static_cast<long long>(plan.total_steps), static_cast<long long>(plan.steps_per_epoch),
+              static_cast<long long>(plan.micro_batches_per_epoch), static_cast<long long>(B), s.comm->world_size(),
+              static_cast<long long>(r.train.gradient_accumulation_steps), static_cast<long long>(plan.warmup_steps));
+  std::printf("  memory (planned peak per process): %.2f GiB = weights %.2f + optimizer %.2f + activations %.2f\n",
+              gib(m.total()), gib(m.weights), gib(m.optimizer), gib(m.activations));
+}
+
+void write_results(const std::string& dir, const char* name, const nlohmann::json& j) {
+  write_file_atomic((fs::path(dir) / name).string(), j.dump(4) + "\n");
+}
+
+void finish_run(Trainer& trainer, const Trainable& trainable, const RunSetup& s, const ResolvedTrain& r,
+                const TrainOptions& options, RunLog& log) {
+  const bool rank0 = s.comm->rank() == 0;
+  const auto say = [&](const std::string& line) {
+    if (rank0) std::printf("%s\n", line.c_str()), std::fflush(stdout);
+  };
+  nlohmann::json all_results = nlohmann::json::object();
+  double epoch = 0;
+  if (options.do_train) {
+    const TrainResult result = trainer.train();
+    if (result.interrupted) {
+      const int sig = g_signal.load();
+      throw Error(128 + sig, std::string("stopped by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + " at step " +
+                                 std::to_string(result.global_step) + "; " + result.last_checkpoint +
+                                 " holds the state and a restart with --resume_from_checkpoint auto continues from it");
+    }
+    epoch = result.epoch;
+    if (rank0) {
+      trainable.save_model(options.output_dir);
+      copy_side_files(s.model_dir, options.output_dir, tokenizer_file_names());
+      const nlohmann::json train_results = {
+          {"epoch", result.epoch}, {"total_flos", 0}, {"train_loss", result.train_loss},
+          {"train_runtime", result.runtime}, {"train_samples", result.train_samples},
+          {"train_steps_per_second", result.runtime > 0 ? double(result.global_step) / result.runtime : 0.0}};
+      write_results(options.output_dir, "train_results.json", train_results);
+      all_results.update(train_results);
+      write_results(options.output_dir, "trainer_state.json", trainer.trainer_state(result.global_step));
+      say("saved the " + std::string(r.use_lora ? "adapter" : "model") + " to " + options.output_dir);
+    }
+  }
+  if (options.do_eval) {
+    trainer.report_status("evaluating", options.do_train ? trainer.plan().total_steps : 0);
+    const EvalResult e = trainer.evaluate();
+    log.eval(options.do_train ? trainer.plan().total_steps : 0, epoch, e);
+    if (rank0) {
+      const nlohmann::json eval_results = {
+          {"epoch", epoch}, {"eval_loss", e.loss}, {"eval_runtime", e.runtime}, {"eval_samples", e.samples},
+          {"eval_tokens", e.tokens}, {"perplexity", e.perplexity},
+          {"eval_samples_per_second", e.runtime > 0 ? double(e.samples) / e.runtime : 0.0}};
+      write_results(options.output_dir, "eval_results.json", eval_results);
+      all_results.update(eval_results);
+    }
+  }
+  if (rank0) {
+    write_results(options.output_dir, "all_results.json", all_results);
+    trainer.report_status("completed", options.do_train ? trainer.plan().total_steps : 0);
+  }
+}
+
+void run_train(const CLI::App& cmd, const TrainFlags& flags) {
+  reject_unknown_flags(cmd);
+  const ResolvedTrain r = resolve_train_flags(flags);
+  RunSetup s = open_run(flags.model, r.data, flags.dry_run ? dist::LaunchInfo{} : dist::detect_launch(),
+                        flags.dist_timeout);
+  const bool rank0 = s.comm->rank() == 0;
+  const auto say = [&](const std::string& line) {
+    if (rank0) std::printf("%s\n", line.c_str()), std::fflush(stdout);
+  };
+  for (const auto& n : r.notes) say(n);
+  for (const auto& n : s.notes) say(n);
+  const data::PreparedDataset& data = *s.dataset;
+  if (r.train.do_eval && data.eval.empty())
+    fail_usage("--do_eval needs validation data: --validation_split_percentage 20 or --validation_file FILE");
+
+  TrainOptions options = r.train;
+  const OutputDirDecision decision = decide_output_dir(options.output_dir, options.resume_from_checkpoint,
+                                                       options.overwrite_output_dir, options.do_train);
+  options.resume_from_checkpoint = decision.resume_from;
+  say(decision.note);
+
+  const ModelConfig config = load_model_config((fs::path(s.model_dir) / "config.json").string());
+  if (flags.dry_run) {
+    data::SamplerOptions so;
+    so.batch_size = size_t(options.per_device_train_batch_size);
+    std::vector<size_t> lengths(data.train.size(), 1);
+    const data::BatchSampler sampler(lengths, so);
+    print_plan(s, r, plan_steps(options, int64_t(sampler.batches_per_epoch())), config);
+    say("dry run: flags, model, tokenizer and data are valid; nothing was trained");
+    return;
+  }
+  if (rank0 && decision.clear_previous) clear_previous_run(options.output_dir);
+
+  Model model = Model::load(s.model_dir, r.bf16 ? DType::BF16 : DType::F32);
+  std::unique_ptr<LoraWeights> lora;
+  std::unique_ptr<FullFinetune> full;
+  Trainable trainable;
+  if (r.use_lora) {
+    lora = std::make_unique<LoraWeights>(model.config(), r.lora);
+    lora->init(options.seed);
+    model.attach_lora(lora.get());
+    trainable = {lora->values(), lora->grads(), {},
+                 [&](const std::string& dir) { save_peft_adapter(dir, *lora, flags.model.model_name_or_path); }};
+  } else {
+    full = std::make_unique<FullFinetune>(model);
+    trainable = {full->values(), full->grads(), [&] { full->sync_model(); },
+                 [&](const std::string& dir) {
+                   save_hf_model(dir, model, s.model_dir, model.dtype());
+                 },
+                 /*save_model_in_checkpoints=*/false};
+  }
+
+  if (rank0) fs::create_directories(options.output_dir);
+  const std::string tb_dir = !options.report_tensorboard ? ""
+                             : options.logging_dir.empty() ? default_logging_dir(options.output_dir)
+                                                           : options.logging_dir;
+  RunLog log(rank0, options.output_dir, tb_dir, [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  });
+  if (rank0) {
+    nlohmann::json run = {{"args", flag_values_json(cmd)},
+                          {"model", {{"name_or_path", flags.model.model_name_or_path},
+                                     {"directory", s.model_dir},
+                                     {"parameters", config.parameter_count()},
+                                     {"trainable_parameters", trainable.values.size()},
+                                     {"dtype", r.bf16 ? "bf16" : "fp32"}}},
+                          {"data", dataset_summary(data)},
+                          {"world_size", s.comm->world_size()}};
+    write_results(options.output_dir, "run_config.json", run);
+  }
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+  Trainer trainer(model, trainable, data, options,
+                  {*s.comm, log, &g_stop, s.pad_id, data::fingerprint(data), say});
+  if (!options.do_train) options.resume_from_checkpoint.clear();
+
+  try {
+    finish_run(trainer, trainable, s, r, options, log);
+  } catch (const Error& e) {
+    if (e.exit_code() < 128) trainer.report_status("failed", 0, e.what());
+    throw;
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("train", "fine-tune a model (LoRA or full) on an instruction dataset");
+  cmd->allow_extras();
+  auto flags = std::make_shared<TrainFlags>();
+  add_train_flags(*cmd, *flags);
+  cmd->callback([cmd, flags] { run_train(*cmd, *flags); });
+}
+
+}  // namespace ft::cli

@@ -1,0 +1,70 @@
+#include "cli/flag_values.h"
+
+#include <algorithm>
+#include <numeric>
+#include <vector>
+
+#include "cli/config_file.h"
+#include "core/error.h"
+
+namespace ft::cli {
+
+bool parse_bool_flag(std::string_view flag, std::string_view value) {
+  if (value == "true" || value == "True" || value == "TRUE" || value == "1") return true;
+  if (value == "false" || value == "False" || value == "FALSE" || value == "0") return false;
+  fail_usage(std::string(flag) + " \"" + std::string(value) + "\" is not a boolean; use true or false");
+}
+
+CLI::Option* add_bool_flag(CLI::App& app, const std::string& name, std::string& target,
+                           const std::string& help) {
+  // A bare flag reaches the function with an empty value: Transformers reads it as true.
+  return app
+      .add_option_function<std::string>(
+          name, [&target](const std::string& v) { target = v.empty() ? "true" : v; }, help + " (true/false)")
+      ->expected(0, 1);
+}
+
+bool bool_value(std::string_view flag, const std::string& text, bool default_value) {
+  return text.empty() ? default_value : parse_bool_flag(flag, text);
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), size_t{0});
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+void reject_unknown_flags(const CLI::App& app) {
+  const std::vector<std::string> extras = app.remaining();
+  if (extras.empty()) return;
+  const std::string& arg = extras.front();
+  const std::string flag = arg.substr(0, arg.find('='));
+  const std::string where = config_origin(flag).empty() ? "" : " (from " + config_origin(flag) + ")";
+  if (flag.rfind("--", 0) != 0)
+    fail_usage("unexpected argument \"" + arg + "\"" + where + "; flags are written --name value");
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (const CLI::Option* opt : app.get_options()) {
+    for (const std::string& name : opt->get_lnames()) {
+      const size_t d = edit_distance(flag.substr(2), name);
+      if (d < best_distance) best_distance = d, best = "--" + name;
+    }
+  }
+  std::string message = "unknown flag " + flag + where;
+  if (!best.empty() && best_distance <= std::max<size_t>(3, flag.size() / 3))
+    message += "; did you mean " + best + "?";
+  else
+    message += "; see --help for the flags";
+  fail_usage(message);
+}
+
+}  // namespace ft::cli

@@ -1,0 +1,27 @@
+// Flag conventions shared by the subcommands: Transformers-style booleans (True/False/true/false/
+// 1/0; a bare `--do_train` means true), and unknown flags rejected with the closest known name.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+#include <string_view>
+
+namespace ft::cli {
+
+// Usage error naming the flag when `value` is not a boolean.
+bool parse_bool_flag(std::string_view flag, std::string_view value);
+
+// Registers `name` as a boolean taking zero or one value; `target` keeps the text ("" = not given,
+// "true" for a bare flag). Read it back with bool_value().
+CLI::Option* add_bool_flag(CLI::App& app, const std::string& name, std::string& target,
+                           const std::string& help);
+bool bool_value(std::string_view flag, const std::string& text, bool default_value);
+
+// For subcommands parsed with allow_extras(): a usage error for the first left-over argument,
+// suggesting the closest registered flag ("unknown flag --lerning_rate; did you mean
+// --learning_rate?"). `origin(flag)` may name where a flag came from (a config file).
+void reject_unknown_flags(const CLI::App& app);
+
+// The edit distance used for suggestions (exposed for tests).
+size_t edit_distance(std::string_view a, std::string_view b);
+
+}  // namespace ft::cli

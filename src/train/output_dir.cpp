@@ -1,0 +1,80 @@
+#include "train/output_dir.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "train/checkpoint.h"
+
+namespace ft {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Files only a finished run leaves.
+const char* const kFinished[] = {"adapter_config.json", "adapter_model.safetensors", "model.safetensors",
+                                 "model.safetensors.index.json", "train_results.json", "all_results.json"};
+// Records a run keeps while it goes.
+const char* const kRecords[] = {"metrics.jsonl", "run_config.json", "status.json", "trainer_state.json",
+                                "eval_results.json"};
+
+std::vector<std::string> finished_outputs(const std::string& dir) {
+  std::vector<std::string> found;
+  for (const char* name : kFinished)
+    if (fs::exists(fs::path(dir) / name)) found.emplace_back(name);
+  return found;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + fs::path(s).filename().string();
+  return out;
+}
+
+}  // namespace
+
+OutputDirDecision decide_output_dir(const std::string& output_dir, const std::string& resume_flag,
+                                    bool overwrite, bool do_train) {
+  OutputDirDecision d;
+  if (!do_train) return d;
+  if (!resume_flag.empty() && resume_flag != "auto") {
+    if (!fs::is_directory(resume_flag))
+      fail_usage("--resume_from_checkpoint " + resume_flag + " is not a directory; give a checkpoint-N directory or auto");
+    if (const std::string problem = checkpoint_problem(resume_flag); !problem.empty())
+      fail_input(resume_flag, "cannot resume from this checkpoint: " + problem);
+    d.resume_from = resume_flag;
+    return d;
+  }
+  if (!fs::exists(output_dir)) return d;
+  if (resume_flag == "auto") {
+    std::vector<std::string> skipped;
+    if (const auto newest = newest_complete_checkpoint(output_dir, &skipped)) {
+      d.resume_from = *newest;
+      return d;
+    }
+  }
+  std::vector<std::string> previous = list_checkpoints(output_dir);
+  for (const auto& f : finished_outputs(output_dir)) previous.push_back(f);
+  if (!previous.empty() && !overwrite) {
+    std::string hint = resume_flag == "auto" ? "" : ", or --resume_from_checkpoint auto to continue it";
+    if (list_checkpoints(output_dir).empty()) hint.clear();
+    fail_usage(output_dir + " holds a previous run (" + join(previous) +
+               "); pass --overwrite_output_dir true to start over" + hint);
+  }
+  d.clear_previous = true;
+  if (!previous.empty())
+    d.note = "--overwrite_output_dir: removing the previous run (" + join(previous) + ") from " + output_dir;
+  return d;
+}
+
+void clear_previous_run(const std::string& output_dir) {
+  std::error_code ec;
+  for (const std::string& c : list_checkpoints(output_dir)) fs::remove_all(c, ec);
+  for (const auto& entry : fs::directory_iterator(output_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(".checkpoint-", 0) == 0) fs::remove_all(entry.path(), ec);
+  }
+  for (const char* name : kFinished) fs::remove(fs::path(output_dir) / name, ec);
+  for (const char* name : kRecords) fs::remove(fs::path(output_dir) / name, ec);
+}
+
+}  // namespace ft

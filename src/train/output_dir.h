@@ -1,0 +1,26 @@
+// What to do with --output_dir before a run trains, as Transformers does it but safe for restarts:
+// resume from a checkpoint (a path, or "auto" = the newest complete one); refuse to start over a
+// directory holding a finished run or checkpoints unless --overwrite_output_dir (never when
+// resuming); and clean up the leftovers of an attempt that died before its first checkpoint, so a
+// Kubernetes restart of such a job starts again instead of failing.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace ft {
+
+struct OutputDirDecision {
+  std::string resume_from;      // a complete checkpoint directory, or "" to start fresh
+  bool clear_previous = false;  // remove the previous run's files first (clear_previous_run)
+  std::string note;             // one line for the log ("" = nothing to say)
+};
+
+// Usage/input errors name the directory and the flag to pass.
+OutputDirDecision decide_output_dir(const std::string& output_dir, const std::string& resume_flag,
+                                    bool overwrite, bool do_train);
+
+// Removes checkpoints, final outputs and run records (metrics.jsonl, status.json, ...); keeps the
+// tokenized-data cache (.cache) and TensorBoard runs/.
+void clear_previous_run(const std::string& output_dir);
+
+}  // namespace ft

@@ -1,0 +1,308 @@
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/fnv1a.h"
+#include "train/checkpoint.h"
+#include "train/evaluate.h"
+#include "train/progress.h"
+
+namespace ft {
+
+namespace {
+
+std::vector<size_t> sequence_lengths(const std::vector<data::Sequence>& seqs) {
+  std::vector<size_t> lengths;
+  lengths.reserve(seqs.size());
+  for (const auto& s : seqs) lengths.push_back(s.size());
+  return lengths;
+}
+
+MicroBatch view_of(const data::Batch& b, int64_t tokens) {
+  return {b.ids, b.labels, b.positions, b.segments, b.B, b.T, tokens};
+}
+
+// Equal trainable values on every rank is checked by comparing this (53 bits: exact in a double).
+double fingerprint(std::span<const float> values) { return double(fnv1a(std::as_bytes(values)) >> 11); }
+
+}  // namespace
+
+Trainer::Trainer(Model& model, Trainable trainable, const data::PreparedDataset& data,
+                 const TrainOptions& options, TrainContext context)
+    : model_(model), trainable_(std::move(trainable)), data_(data), options_(options), ctx_(std::move(context)) {
+  data::SamplerOptions so;
+  so.seed = options_.seed;
+  so.batch_size = static_cast<size_t>(options_.per_device_train_batch_size);
+  so.group_by_length = options_.group_by_length;
+  so.rank = ctx_.comm.rank();
+  so.world_size = ctx_.comm.world_size();
+  sampler_ = std::make_unique<data::BatchSampler>(sequence_lengths(data_.train), so);
+  plan_ = plan_steps(options_, static_cast<int64_t>(sampler_->batches_per_epoch()));
+
+  StepOptions step;
+  step.schedule = options_.lr_scheduler;
+  step.learning_rate = options_.learning_rate;
+  step.warmup_steps = plan_.warmup_steps;
+  step.total_steps = plan_.total_steps;
+  step.max_grad_norm = options_.max_grad_norm;
+  step.adamw = options_.adamw;
+  runner_ = std::make_unique<StepRunner>(model_, trainable_.values, trainable_.grads, step,
+                                         trainable_.after_update, &ctx_.comm);
+  model_.set_gradient_checkpointing(options_.gradient_checkpointing);
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::note(const std::string& line) {
+  if (progress_) progress_->print_line(line);
+  else if (ctx_.note) ctx_.note(line);
+}
+
+void Trainer::report_status(const char* phase, int64_t step, const std::string& message) {
+  RunStatus s;
+  s.message = message;
+  s.phase = phase;
+  s.step = step;
+  s.total_steps = plan_.total_steps;
+  s.epoch = epoch_at(step);
+  s.last_loss = last_loss_;
+  s.last_checkpoint = last_checkpoint_;
+  s.elapsed_seconds = train_seconds_;
+  if (progress_) {
+    s.eta_seconds = progress_->eta_seconds();
+    s.elapsed_seconds += progress_->elapsed_seconds();
+  }
+  ctx_.log.status(s);
+}
+
+double Trainer::epoch_at(int64_t steps_done) const {
+  return plan_.epoch_progress(steps_done, options_.gradient_accumulation_steps);
+}
+
+std::vector<MicroBatch> Trainer::micro_batches(int64_t step) {
+  const int64_t accumulation = options_.gradient_accumulation_steps;
+  const auto epoch = static_cast<uint64_t>(plan_.epoch_of(step));
+  const int64_t first = plan_.first_micro_batch(step, accumulation);
+  const int64_t last = std::min(first + accumulation, plan_.micro_batches_per_epoch);
+  batches_.clear();
+  std::vector<int64_t> tokens;
+  for (int64_t i = first; i < last; ++i) {
+    std::vector<const data::Sequence*> rows;
+    int64_t n = 0;
+    for (size_t idx : sampler_->batch(epoch, static_cast<uint64_t>(i))) {
+      rows.push_back(&data_.train[idx]);
+      n += static_cast<int64_t>(data_.train[idx].size());
+    }
+    batches_.push_back(rows.empty() ? data::Batch{} : data::collate(rows, ctx_.pad_id));
+    tokens.push_back(n);
+  }
+  std::vector<MicroBatch> out;
+  for (size_t i = 0; i < batches_.size(); ++i) out.push_back(view_of(batches_[i], tokens[i]));
+  return out;
+}
+
+nlohmann::json Trainer::trainer_state(int64_t step) const {
+  const int world = ctx_.comm.world_size();
+  return {
+      {"best_metric", nullptr},
+      {"best_model_checkpoint", nullptr},
+      {"epoch", epoch_at(step)},
+      {"eval_steps", plan_.eval_interval},
+      {"global_step", step},
+      {"is_hyper_param_search", false},
+      {"is_local_process_zero", true},
+      {"is_world_process_zero", true},
+      {"log_history", ctx_.log.history()},
+      {"logging_steps", plan_.logging_interval},
+      {"max_steps", plan_.total_steps},
+      {"num_input_tokens_seen", tokens_seen_},
+      {"num_train_epochs", (plan_.total_steps + plan_.steps_per_epoch - 1) / plan_.steps_per_epoch},
+      {"save_steps", plan_.save_interval},
+      {"total_flos", 0},
+      {"train_batch_size", options_.per_device_train_batch_size},
+      {"trial_name", nullptr},
+      {"trial_params", nullptr},
+      {"finetune_cpp",
+       {{"format", 1},
+        {"global_step", step},
+        {"world_size", world},
+        {"per_device_train_batch_size", options_.per_device_train_batch_size},
+        {"gradient_accumulation_steps", options_.gradient_accumulation_steps},
+        {"micro_batches_per_epoch", plan_.micro_batches_per_epoch},
+        {"total_steps", plan_.total_steps},
+        {"seed", options_.seed},
+        {"data_fingerprint", ctx_.data_fingerprint},
+        {"sampler", {{"epoch", plan_.epoch_of(step)}, {"batch", plan_.first_micro_batch(step, options_.gradient_accumulation_steps)}}},
+        {"window_loss", window_loss_},
+        {"window_steps", window_steps_},
+        {"total_loss", total_loss_},
+        {"tokens_seen", tokens_seen_},
+        {"train_seconds", train_seconds_}}},
+  };
+}
+
+std::string Trainer::save(int64_t step, const std::string& reason) {
+  if (ctx_.comm.rank() == 0) {
+    report_status("saving", step);
+    AdamW& opt = runner_->optimizer();
+    const CheckpointData data{trainable_.values, opt.first_moment(), opt.second_moment(), trainer_state(step)};
+    last_checkpoint_ = save_checkpoint(options_.output_dir, step, data,
+                                       trainable_.save_model_in_checkpoints ? trainable_.save_model : nullptr);
+    for (const std::string& gone : rotate_checkpoints(options_.output_dir, options_.save_total_limit))
+      note("deleted " + gone + " (--save_total_limit " + std::to_string(options_.save_total_limit) + ")");
+    note("saved " + last_checkpoint_ + " (" + reason + ")");
+  }
+  ctx_.comm.barrier();
+  return last_checkpoint_;
+}
+
+std::string Trainer::resume(const std::string& from) {
+  std::string dir = from;
+  if (from == "auto") {
+    std::vector<std::string> skipped;
+    const auto newest = newest_complete_checkpoint(options_.output_dir, &skipped);
+    for (const auto& s : skipped) note("ignoring incomplete checkpoint " + s);
+    if (!newest) return "";
+    dir = *newest;
+  }
+  const nlohmann::json state = load_checkpoint(dir, trainable_.values, runner_->optimizer().first_moment(),
+                                               runner_->optimizer().second_moment());
+  const std::string state_file = (std::filesystem::path(dir) / "trainer_state.json").string();
+  try {
+    const nlohmann::json& f = state.at("finetune_cpp");
+    const int64_t step = f.at("global_step").get<int64_t>();
+    if (step < 0 || step > plan_.total_steps)
+      fail_input(state_file, "global_step " + std::to_string(step) + " is outside this run's " +
+                                 std::to_string(plan_.total_steps) + " steps; resume with the flags of the run that wrote it");
+    const auto differs = [&](const char* key, const nlohmann::json& now) { return f.at(key) != now; };
+    if (differs("micro_batches_per_epoch", plan_.micro_batches_per_epoch) ||
+        differs("gradient_accumulation_steps", options_.gradient_accumulation_steps) ||
+        differs("seed", options_.seed) || differs("data_fingerprint", ctx_.data_fingerprint))
+      note("warning: " + dir + " was written with other batching, seed or data; the resumed run "
+                "continues from step " + std::to_string(step) + " but will not replay the original exactly");
+    runner_->optimizer().set_steps(step);
+    window_loss_ = f.at("window_loss").get<double>();
+    window_steps_ = f.at("window_steps").get<int64_t>();
+    total_loss_ = f.at("total_loss").get<double>();
+    tokens_seen_ = f.at("tokens_seen").get<int64_t>();
+    train_seconds_ = f.at("train_seconds").get<double>();
+    ctx_.log.restore_history(state.at("log_history"));
+    if (trainable_.after_update) trainable_.after_update();
+    last_checkpoint_ = dir;
+  } catch (const nlohmann::json::exception& e) {
+    fail_input(state_file, std::string("missing or malformed field: ") + e.what());
+  }
+  return dir;
+}
+
+EvalResult Trainer::evaluate() {
+  return evaluate_loss(model_, data_.eval, options_.per_device_eval_batch_size, ctx_.pad_id, ctx_.comm);
+}
+
+TrainResult Trainer::train() {
+  if (plan_.micro_batches_per_epoch == 0)
+    fail_usage("no training sequences: the training split is empty (check --train_file, "
+               "--max_train_samples and --validation_split_percentage)");
+  TrainResult result;
+  result.total_steps = plan_.total_steps;
+  int64_t start = 0;
+  if (!options_.resume_from_checkpoint.empty()) {
+    result.resumed_from = resume(options_.resume_from_checkpoint);
+    if (!result.resumed_from.empty()) {
+      start = runner_->optimizer().steps();
+      note("resuming from " + result.resumed_from + " at step " + std::to_string(start) + " of " +
+                std::to_string(plan_.total_steps));
+    } else {
+      note("no complete checkpoint in " + options_.output_dir + "; starting from step 0");
+    }
+  }
+  if (ctx_.comm.world_size() > 1) {
+    double check[2] = {fingerprint(trainable_.values), 0};
+    double rank0 = ctx_.comm.rank() == 0 ? check[0] : 0;
+    ctx_.comm.all_reduce_sum(std::span<double>(&rank0, 1));
+    check[1] = rank0 == check[0] ? 0 : 1;
+    ctx_.comm.all_reduce_sum(std::span<double>(&check[1], 1));
+    if (check[1] != 0)
+      fail_usage("the ranks start from different trainable values (different model files, adapter "
+                 "or checkpoint per pod?); every rank must see the same --model_name_or_path and output_dir");
+  }
+
+  const bool rank0 = ctx_.comm.rank() == 0;
+  Progress progress(plan_.total_steps, start, rank0);
+  progress_ = &progress;
+  ctx_.log.set_print([&](const std::string& line) { progress.print_line(line); });
+  int64_t last_saved = -1;
+  bool interrupted = false;
+  report_status("training", start);
+  for (int64_t step = start; step < plan_.total_steps; ++step) {
+    const std::vector<MicroBatch> mbs = micro_batches(step);
+    const StepRecord rec = runner_->step(mbs, options_.seed, static_cast<uint64_t>(step));
+    const int64_t done = step + 1;
+    window_loss_ += rec.loss;
+    window_steps_ += 1;
+    total_loss_ += rec.loss;
+    tokens_seen_ += rec.tokens;
+    last_loss_ = rec.loss;
+    progress.update(done, rec.tokens);
+
+    if (done % plan_.logging_interval == 0 || (options_.logging_first_step && done == 1)) {
+      ctx_.log.train({.step = done, .epoch = epoch_at(done), .loss = window_loss_ / double(window_steps_),
+                      .learning_rate = runner_->schedule().lr(done), .grad_norm = rec.grad_norm,
+                      .tokens_per_second = progress.tokens_per_second(),
+                      .elapsed_seconds = train_seconds_ + progress.elapsed_seconds()});
+      window_loss_ = 0;
+      window_steps_ = 0;
+      report_status("training", done);
+    }
+    const bool epoch_end = done % plan_.steps_per_epoch == 0;
+    const bool eval_due = options_.do_eval && !data_.eval.empty() &&
+                          ((plan_.eval_interval > 0 && done % plan_.eval_interval == 0) ||
+                           (options_.eval_strategy == IntervalStrategy::kEpoch && epoch_end));
+    if (eval_due) {
+      report_status("evaluating", done);
+      ctx_.log.eval(done, epoch_at(done), evaluate());
+    }
+    if ((plan_.save_interval > 0 && done % plan_.save_interval == 0) ||
+        (options_.save_strategy == IntervalStrategy::kEpoch && epoch_end)) {
+      save(done, "save strategy " + std::string(interval_strategy_name(options_.save_strategy)));
+      last_saved = done;
+    }
+    double stop = ctx_.stop_requested && ctx_.stop_requested->load() ? 1.0 : 0.0;
+    if (ctx_.comm.world_size() > 1) ctx_.comm.all_reduce_sum(std::span<double>(&stop, 1));
+    if (stop > 0 && done < plan_.total_steps) {
+      if (last_saved != done) save(done, "stop requested");
+      result.global_step = done;
+      interrupted = true;
+      break;
+    }
+    result.global_step = done;
+  }
+  if (!interrupted) result.global_step = plan_.total_steps;
+  progress.finish();
+  progress_ = nullptr;
+  ctx_.log.set_print(nullptr);
+
+  train_seconds_ += progress.elapsed_seconds();
+  result.interrupted = interrupted;
+  result.epoch = epoch_at(result.global_step);
+  result.train_loss = result.global_step > 0 ? total_loss_ / double(result.global_step) : 0.0;
+  result.runtime = train_seconds_;
+  result.train_samples = static_cast<int64_t>(data_.train.size());
+  result.last_checkpoint = last_checkpoint_;
+  if (!interrupted) {
+    const double samples = double(plan_.micro_batches_per_epoch) * double(options_.per_device_train_batch_size) *
+                           double(ctx_.comm.world_size()) * result.epoch;
+    ctx_.log.summary(result.global_step, result.epoch,
+                     {{"train_runtime", result.runtime},
+                      {"train_samples_per_second", result.runtime > 0 ? samples / result.runtime : 0.0},
+                      {"train_steps_per_second", result.runtime > 0 ? double(result.global_step) / result.runtime : 0.0},
+                      {"total_flos", 0.0},
+                      {"train_loss", result.train_loss}});
+  }
+  return result;
+}
+
+}  // namespace ft

@@ -1,0 +1,101 @@
+// The training loop of `finetune train`, as the Transformers Trainer runs it: optimizer steps over
+// epochs of the sampler's batches (gradient accumulation, an epoch ending in a possibly shorter
+// accumulation), logging every --logging_steps, evaluation and checkpoints by strategy, exact resume
+// from a checkpoint, and a clean stop on request (SIGTERM: checkpoint, then return interrupted).
+// Every rank runs it; only rank 0 logs and writes.
+#pragma once
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+
+#include "data/collate.h"
+#include "data/dataset.h"
+#include "data/sampler.h"
+#include "dist/communicator.h"
+#include "model/model.h"
+#include "train/run_log.h"
+#include "train/train_options.h"
+#include "train/train_step.h"
+
+namespace ft {
+
+class Progress;
+
+// What the optimizer trains: the attached LoRA adapters' or the full model's flat buffers.
+struct Trainable {
+  std::span<float> values, grads;
+  std::function<void()> after_update;  // full fine-tuning: fp32 masters → the model's weights
+  std::function<void(const std::string& dir)> save_model;  // model files (the adapter) into dir
+  bool save_model_in_checkpoints = true;
+};
+
+struct TrainContext {
+  dist::Communicator& comm;
+  RunLog& log;
+  const std::atomic<bool>* stop_requested = nullptr;  // checked after every optimizer step
+  int32_t pad_id = 0;
+  uint64_t data_fingerprint = 0;  // identifies the prepared data; a resume warns when it differs
+  std::function<void(const std::string&)> note;  // one-line notes for the log (rank 0 prints)
+};
+
+struct TrainResult {
+  int64_t global_step = 0, total_steps = 0;
+  double epoch = 0, train_loss = 0, runtime = 0;
+  int64_t train_samples = 0;
+  bool interrupted = false;
+  std::string last_checkpoint;
+  std::string resumed_from;
+};
+
+class Trainer {
+ public:
+  Trainer(Model& model, Trainable trainable, const data::PreparedDataset& data,
+          const TrainOptions& options, TrainContext context);
+  ~Trainer();
+
+  const StepPlan& plan() const { return plan_; }
+  // Resumes from options.resume_from_checkpoint ("auto": the newest complete one, if any).
+  TrainResult train();
+  // Loss over every counted token of the validation split (each rank takes every world-th
+  // sequence; the sums are reduced), so it does not depend on batch size or packing.
+  EvalResult evaluate();
+  // trainer_state.json as Transformers writes it (log_history, global_step, ...) plus the
+  // "finetune_cpp" section a resume reads.
+  nlohmann::json trainer_state(int64_t step) const;
+  // status.json (rank 0): phase at `step`, with ETA and last loss while training.
+  void report_status(const char* phase, int64_t step, const std::string& message = "");
+
+ private:
+  std::vector<MicroBatch> micro_batches(int64_t step);
+  std::string resume(const std::string& from);
+  std::string save(int64_t step, const std::string& reason);
+  double epoch_at(int64_t steps_done) const;
+  void note(const std::string& line);
+
+  Model& model_;
+  Trainable trainable_;
+  const data::PreparedDataset& data_;
+  TrainOptions options_;
+  TrainContext ctx_;
+  std::unique_ptr<data::BatchSampler> sampler_;
+  StepPlan plan_;
+  std::unique_ptr<StepRunner> runner_;
+  std::vector<data::Batch> batches_;  // the current step's collated micro-batches
+
+  // Running totals, checkpointed so a resumed run logs what the uninterrupted one would.
+  double window_loss_ = 0;
+  int64_t window_steps_ = 0;
+  double total_loss_ = 0;
+  double train_seconds_ = 0;  // training time of earlier processes of this run
+  int64_t tokens_seen_ = 0;
+  std::string last_checkpoint_;
+  double last_loss_ = std::nan("");
+  Progress* progress_ = nullptr;  // the bar while train() runs (rank 0)
+};
+
+}  // namespace ft

@@ -1,0 +1,219 @@
+// `finetune train` and `finetune eval` end to end on a tiny model made on the fly: flags, config
+// files, dry runs, outputs, refusing to clobber, exact resume after SIGKILL and after SIGTERM.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "test_support.h"
+#include "train/checkpoint.h"
+#include "train_test_support.h"
+
+namespace {
+namespace fs = std::filesystem;
+using ft::test::read_file;
+using ft::test::run_finetune;
+
+struct TrainFixture : ::testing::Test {
+  fs::path root = ft::test::scratch_dir();
+  fs::path model = ft::test::make_tiny_model_dir(root / "model");
+  std::string data = (ft::test::fixtures_dir() / "data" / "alpaca_small.json").string();
+
+  std::string base(const fs::path& out) const {
+    return "train --model_name_or_path " + model.string() + " --train_file " + data + " --output_dir " +
+           out.string() + " --do_train --per_device_train_batch_size 2 --learning_rate 5e-3 --seed 3 "
+           "--max_seq_length 256 --report_to none --lora_rank 4 --lora_dropout 0.1";
+  }
+};
+
+nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(read_file(p)); }
+
+TEST_F(TrainFixture, DryRunPrintsThePlanAndTrainsNothing) {
+  const auto r = run_finetune(base(root / "out") + " --validation_split_percentage 0.2 --dry_run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("plan:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("8 train records"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("optimizer steps"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("GiB"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(root / "out" / "adapter_model.safetensors"));
+}
+
+TEST_F(TrainFixture, BadFlagsAreOneLineErrors) {
+  auto r = run_finetune(base(root / "out") + " --lerning_rate 1e-4 --dry_run");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("unknown flag --lerning_rate; did you mean --learning_rate?"), std::string::npos) << r.output;
+  r = run_finetune(base(root / "out") + " --lora_target_modules q_proj vproj --dry_run");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("vproj"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("v_proj"), std::string::npos) << r.output;
+  r = run_finetune(base(root / "out") + " --bf16 maybe --dry_run");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("--bf16"), std::string::npos) << r.output;
+  r = run_finetune(base(root / "out") + " --per_device_train_batch_size two --dry_run");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  r = run_finetune(base(root / "out") + " --do_eval --dry_run");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("--validation_split_percentage"), std::string::npos) << r.output;
+}
+
+TEST_F(TrainFixture, ReferenceSpellingsAndOldStackFlagsAreAccepted) {
+  const auto r = run_finetune(base(root / "out") +
+                              " --bf16=True --do_eval=true --validation_split_percentage=20 --use_ipex true"
+                              " --ddp_backend ccl --no_cuda --use_fast_tokenizer False --max_steps=-1"
+                              " --lora_target_modules q_proj v_proj --dry_run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("note: --use_ipex"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("note: --ddp_backend"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("weights in bf16"), std::string::npos) << r.output;
+}
+
+TEST_F(TrainFixture, ConfigFileWithFlagOverrides) {
+  ft::test::write_file(root / "run.yaml", "max_steps: 7\nlearning_rate: 1e-3\nlora_target_modules: [q_proj, k_proj]\n");
+  const auto r = run_finetune(base(root / "out") + " --config " + (root / "run.yaml").string() + " --dry_run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("7 optimizer steps"), std::string::npos) << r.output;
+  const auto typed = run_finetune(base(root / "out") + " --config " + (root / "run.yaml").string() +
+                                  " --max_steps 5 --dry_run");
+  EXPECT_NE(typed.output.find("5 optimizer steps"), std::string::npos) << typed.output;
+  ft::test::write_file(root / "bad.yaml", "max_stepz: 7\n");
+  const auto bad = run_finetune(base(root / "out") + " --config " + (root / "bad.yaml").string() + " --dry_run");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("bad.yaml"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("--max_steps"), std::string::npos) << bad.output;
+}
+
+TEST_F(TrainFixture, TrainingWritesTheRunAndRefusesToClobberIt) {
+  const fs::path out = root / "out";
+  const std::string args = base(out) + " --do_eval --validation_split_percentage 20 --max_steps 6"
+                                       " --logging_steps 2 --save_steps 3 --save_total_limit 1 --report_to tensorboard";
+  const auto r = run_finetune(args);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("{'loss': "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'learning_rate': "), std::string::npos) << r.output;
+  for (const char* f : {"adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "trainer_state.json",
+                        "train_results.json", "eval_results.json", "all_results.json", "metrics.jsonl",
+                        "run_config.json", "status.json"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+  EXPECT_FALSE(fs::exists(out / "checkpoint-3"));  // --save_total_limit 1
+  EXPECT_EQ(ft::checkpoint_problem((out / "checkpoint-6").string()), "");
+  EXPECT_TRUE(fs::exists(out / "checkpoint-6" / "adapter_model.safetensors"));
+  EXPECT_TRUE(fs::exists(out / "runs"));
+
+  const auto state = read_json(out / "trainer_state.json");
+  EXPECT_EQ(state["global_step"], 6);
+  int train_logs = 0;
+  for (const auto& e : state["log_history"]) train_logs += e.contains("loss");
+  EXPECT_EQ(train_logs, 3);
+  const auto results = read_json(out / "all_results.json");
+  EXPECT_NEAR(results["perplexity"].get<double>(), std::exp(results["eval_loss"].get<double>()), 1e-9);
+  EXPECT_EQ(read_json(out / "status.json")["phase"], "completed");
+  const auto adapter = read_json(out / "adapter_config.json");
+  EXPECT_EQ(adapter["r"], 4);
+
+  const auto again = run_finetune(args);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.output.find("--overwrite_output_dir"), std::string::npos) << again.output;
+  const auto over = run_finetune(args + " --overwrite_output_dir true --resume_from_checkpoint ''");
+  EXPECT_EQ(over.exit_code, 0) << over.output;
+}
+
+// The uninterrupted run's adapter, for the resume tests.
+std::string reference_adapter(const TrainFixture& f, const std::string& args, const fs::path& out) {
+  const auto r = run_finetune(args);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  (void)f;
+  return read_file(out / "adapter_model.safetensors");
+}
+
+TEST_F(TrainFixture, ResumeFromAnEarlierCheckpointIsByteExact) {
+  const std::string common = " --max_steps 8 --save_steps 2 --logging_steps 1 --gradient_accumulation_steps 2";
+  const std::string expected = reference_adapter(*this, base(root / "a") + common, root / "a");
+  // Simulate a crash right after checkpoint-4: later state and outputs gone.
+  const auto r = run_finetune(base(root / "b") + common);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* f : {"checkpoint-6", "checkpoint-8", "adapter_model.safetensors", "adapter_config.json",
+                        "train_results.json", "all_results.json"})
+    fs::remove_all(root / "b" / f);
+  const auto resumed = run_finetune(base(root / "b") + common + " --resume_from_checkpoint auto");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming from"), std::string::npos) << resumed.output;
+  EXPECT_EQ(read_file(root / "b" / "adapter_model.safetensors"), expected);
+  const auto train_logs = [](const fs::path& dir) {
+    nlohmann::json logs = nlohmann::json::array();
+    const nlohmann::json state = read_json(dir / "trainer_state.json");
+    for (const auto& e : state["log_history"])
+      if (e.contains("loss")) logs.push_back(e);
+    return logs;
+  };
+  EXPECT_EQ(train_logs(root / "b"), train_logs(root / "a"));
+  EXPECT_GT(train_logs(root / "a")[0]["loss"].get<double>(), 1.0);
+}
+
+// Waits until `dir` holds a complete checkpoint at or after `step`, or the process ends.
+bool wait_for_checkpoint(const fs::path& dir, int step, pid_t pid) {
+  for (int i = 0; i < 3000; ++i) {
+    for (const auto& c : ft::list_checkpoints(dir.string()))
+      if (std::stoi(fs::path(c).filename().string().substr(11)) >= step && ft::checkpoint_problem(c).empty())
+        return true;
+    if (waitpid(pid, nullptr, WNOHANG) == pid) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST_F(TrainFixture, SigkillAtARandomStepThenResumeGivesTheSameAdapter) {
+  const std::string common = " --max_steps 60 --save_steps 1 --save_total_limit 2 --logging_steps 5";
+  const std::string expected = reference_adapter(*this, base(root / "a") + common, root / "a");
+  std::mt19937 rng(static_cast<unsigned>(std::random_device{}()));
+  const int kill_after = 3 + int(rng() % 40);
+  const pid_t pid = ft::test::spawn_finetune(base(root / "b") + common, root / "b.log");
+  ASSERT_TRUE(wait_for_checkpoint(root / "b", kill_after, pid)) << read_file(root / "b.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 20));
+  kill(pid, SIGKILL);
+  EXPECT_EQ(ft::test::wait_exit_code(pid), 128 + SIGKILL);
+  const auto resumed = run_finetune(base(root / "b") + common + " --resume_from_checkpoint auto");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(read_file(root / "b" / "adapter_model.safetensors"), expected) << "killed after step " << kill_after;
+}
+
+TEST_F(TrainFixture, SigtermCheckpointsAndExits143) {
+  const std::string common = " --max_steps 40 --save_strategy no --logging_steps 10";
+  const pid_t pid = ft::test::spawn_finetune(base(root / "b") + common, root / "b.log");
+  // Let it start training, then stop it as Kubernetes would.
+  for (int i = 0; i < 3000 && !fs::exists(root / "b" / "status.json"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  kill(pid, SIGTERM);
+  const int code = ft::test::wait_exit_code(pid);
+  const std::string log = read_file(root / "b.log");
+  if (code == 0) GTEST_SKIP() << "the run finished before SIGTERM arrived";
+  EXPECT_EQ(code, 143) << log;
+  EXPECT_NE(log.find("stopped by SIGTERM"), std::string::npos) << log;
+  const auto newest = ft::newest_complete_checkpoint((root / "b").string());
+  ASSERT_TRUE(newest.has_value()) << log;
+  const auto resumed = run_finetune(base(root / "b") + common + " --resume_from_checkpoint auto");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  const std::string expected = reference_adapter(*this, base(root / "a") + common, root / "a");
+  EXPECT_EQ(read_file(root / "b" / "adapter_model.safetensors"), expected);
+}
+
+TEST_F(TrainFixture, EvalCommandMatchesTheTrainingRunsEvaluation) {
+  const fs::path out = root / "out";
+  const std::string split = " --validation_split_percentage 20 --max_seq_length 256";
+  const auto r = run_finetune(base(out) + " --do_eval --max_steps 3" + split);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double trained = read_json(out / "eval_results.json")["eval_loss"];
+  for (const char* variant : {" --per_device_eval_batch_size 1 --packing none",
+                              " --per_device_eval_batch_size 3 --packing document"}) {
+    const auto e = run_finetune("eval --model_name_or_path " + model.string() + " --adapter " + out.string() +
+                                " --train_file " + data + split + variant + " --output_dir " + (root / "e").string());
+    ASSERT_EQ(e.exit_code, 0) << e.output;
+    EXPECT_NEAR(read_json(root / "e" / "eval_results.json")["eval_loss"].get<double>(), trained, 2e-5) << variant;
+  }
+}
+
+}  // namespace
