@@ -1,0 +1,62 @@
+#include "hub/repo_request.h"
+
+#include <cctype>
+
+#include "core/error.h"
+
+namespace ft::hub {
+
+std::string url_quote(const std::string& text, bool keep_slash) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out += char(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string RepoRequest::info_url() const {
+  return env.endpoint + "/api/" + (type == RepoType::kModel ? "models/" : "datasets/") + id + "/revision/" +
+         url_quote(revision, false);
+}
+
+std::string RepoRequest::resolve_url(const std::string& commit, const std::string& filename) const {
+  return env.endpoint + (type == RepoType::kModel ? "/" : "/datasets/") + id + "/resolve/" + url_quote(commit, false) +
+         "/" + url_quote(filename, true);
+}
+
+std::string RepoRequest::flags() const {
+  return type == RepoType::kModel ? "--model_name_or_path/--model_revision" : "--dataset_name/--dataset_revision";
+}
+
+void fail_hub_response(const RepoRequest& request, const HttpResponse& response, const std::string& what) {
+  const std::string kind = repo_type_name(request.type);
+  const std::string subject = request.id + (what.empty() ? "" : " (" + what + ")");
+  if (!response.transport_error.empty())
+    fail_usage(subject + ": cannot reach the Hub at " + request.env.endpoint + " (" + response.transport_error +
+               "); check the network, proxy or HF_ENDPOINT, or use a complete cache with HF_HUB_OFFLINE=1");
+  const long status = response.status;
+  if (status == 401 || status == 403)
+    fail_usage(subject + ": this " + kind + " is gated or private: accept its licence on the Hub and provide a "
+               "token (HF_TOKEN or $HF_HOME/token)");
+  if (status == 404) {
+    const std::string code = response.header("x-error-code");
+    if (code == "RevisionNotFound")
+      fail_usage(subject + ": revision '" + request.revision + "' does not exist in this " + kind +
+                 " repository; check " + request.flags());
+    if (code == "EntryNotFound")
+      fail_usage(subject + ": the file does not exist at revision '" + request.revision + "'");
+    fail_usage(subject + ": the " + kind + " id or revision '" + request.revision + "' does not exist on " +
+               request.env.endpoint + "; check " + request.flags());
+  }
+  fail_usage(subject + ": the Hub at " + request.env.endpoint + " answered HTTP " + std::to_string(status) +
+             " for " + response.url + "; try again later");
+}
+
+}  // namespace ft::hub
