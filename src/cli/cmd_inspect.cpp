@@ -1,8 +1,8 @@
-// `finetune inspect DIR`: what a model directory holds (architecture, shapes, parameter count,
-// stored dtypes) and the memory a LoRA and a full fine-tune of it would need.
+// `finetune inspect DIR|ORG/NAME`: what a model directory (or a Hub model, fetched into the HF
+// cache) holds (architecture, shapes, parameter count, stored dtypes) and the memory a LoRA and
+// a full fine-tune of it would need.
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -11,6 +11,7 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "formats/safetensors.h"
+#include "hub/hub.h"
 #include "kernels/gemm.h"
 #include "model/config.h"
 #include "model/memory_estimate.h"
@@ -32,9 +33,8 @@ void print_estimate(const char* title, const MemoryEstimate& e) {
               gib(e.activations).c_str());
 }
 
-void run_inspect(const std::string& dir) {
-  if (!std::filesystem::is_directory(dir))
-    fail_input(dir, "not a directory; give a local Hugging Face model directory");
+void run_inspect(const std::string& name_or_path) {
+  const std::string dir = hub::resolve_model(name_or_path);
   const ModelConfig c = load_model_config(dir + "/config.json");
   const WeightStore store = WeightStore::open_dir(dir);
 
@@ -79,7 +79,7 @@ void run_inspect(const std::string& dir) {
 void add_inspect_command(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("inspect", "Describe a model directory and its fine-tuning memory");
-  cmd->add_option("model_dir", *dir, "Hugging Face model directory")->required();
+  cmd->add_option("model_dir", *dir, "Hugging Face model directory or Hub id (org/name)")->required();
   cmd->callback([dir] { run_inspect(*dir); });
 }
 
