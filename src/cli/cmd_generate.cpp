@@ -4,13 +4,12 @@
 // at any EOS id (config, generation and tokenizer settings), a generated BOS, --stop_token_ids,
 // --max_new_tokens, or the model's context length.
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "core/error.h"
+#include "hub/hub.h"
 #include "model/generate.h"
 #include "model/model.h"
 #include "model/peft_adapter.h"
@@ -44,11 +43,9 @@ std::vector<int> stop_ids(const ModelConfig& config, const Tokenizer& tokenizer,
 }
 
 void run_generate(const GenerateArgs& args) {
-  if (!std::filesystem::is_directory(args.model_dir))
-    fail_input(args.model_dir, "not a directory; --model_name_or_path must name a local Hugging "
-                               "Face model directory (config.json, *.safetensors, tokenizer)");
-  const auto tokenizer = Tokenizer::load(args.model_dir);
-  Model model = Model::load(args.model_dir, args.bf16 ? DType::BF16 : DType::F32);
+  const std::string model_dir = hub::resolve_model(args.model_dir);
+  const auto tokenizer = Tokenizer::load(model_dir);
+  Model model = Model::load(model_dir, args.bf16 ? DType::BF16 : DType::F32);
   const auto lora = args.adapter_dir.empty() ? nullptr : load_peft_adapter(args.adapter_dir, model.config());
   model.attach_lora(lora.get());
   const std::vector<int> prompt = tokenizer->encode(args.prompt);
@@ -74,7 +71,7 @@ void run_generate(const GenerateArgs& args) {
 void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
   CLI::App* cmd = app.add_subcommand("generate", "Continue a prompt with a Hugging Face model");
-  cmd->add_option("--model_name_or_path", args->model_dir, "Model directory")->required();
+  cmd->add_option("--model_name_or_path", args->model_dir, "Model directory or Hub id (org/name)")->required();
   cmd->add_option("--adapter", args->adapter_dir, "PEFT LoRA adapter directory to apply");
   cmd->add_option("--prompt", args->prompt, "Text to continue")->required();
   cmd->add_option("--max_new_tokens", args->max_new_tokens, "Most tokens to generate")
