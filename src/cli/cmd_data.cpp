@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/data_flags.h"
 #include "data/dataset.h"
+#include "hub/hub.h"
 #include "text/tokenizer.h"
 
 namespace ft::cli {
@@ -58,9 +59,9 @@ void print_split(const char* name, const data::SplitStats& s) {
 
 void run_preview(const PreviewArgs& args) {
   const data::DataOptions opt = args.data.resolve();
-  const auto tok = Tokenizer::load(args.model_dir);
-  const data::PreparedDataset ds =
-      data::prepare_dataset(opt, {*tok, args.model_dir, args.model_dir});
+  const std::string model_dir = hub::resolve_model(args.model_dir);
+  const auto tok = Tokenizer::load(model_dir);
+  const data::PreparedDataset ds = data::prepare_dataset(opt, {*tok, args.model_dir, model_dir});
   for (const auto& note : ds.notes) std::printf("%s\n", note.c_str());
   const size_t shown = std::min(ds.train_examples.size(), size_t(std::max(0, args.num_examples)));
   for (size_t i = 0; i < shown; ++i)
@@ -89,7 +90,7 @@ void add_data_command(CLI::App& app) {
   auto* preview = data_cmd->add_subcommand(
       "preview", "print formatted examples with masked spans marked, and dataset statistics");
   auto args = std::make_shared<PreviewArgs>();
-  preview->add_option("--model_name_or_path", args->model_dir, "model directory (its tokenizer)")
+  preview->add_option("--model_name_or_path", args->model_dir, "model directory or Hub id (its tokenizer)")
       ->required();
   preview->add_option("--num_examples", args->num_examples, "examples to print")->capture_default_str();
   add_data_flags(*preview, args->data, /*with_output_dir=*/true);
