@@ -48,7 +48,7 @@ MergeError merge_error(DType dtype, bool rslora) {
   merge_lora(model, lora);
   const auto merged = test::logits_of(model, ids, kB, kT);
   // The adapter must matter, or the comparison proves nothing.
-  EXPECT_GT(test::max_abs_diff(base, attached), 0.05);
+  EXPECT_GT(test::max_abs_diff(base, attached), 1.0);
   return {test::max_abs_diff(merged, attached), max_abs(attached)};
 }
 
@@ -61,15 +61,17 @@ TEST(MergeLora, Fp32MergedLogitsMatchAttachedAdapter) {
 
 // bf16: the merged weight is rounded to bf16 once (relative 2^-9), where the attached adapter runs
 // in fp32 beside bf16 weights; the logits differ by a few bf16 roundings of the activations. The
-// bound is what the bf16 model itself deviates from fp32 on the same input, so a wrong merge
-// (missing scaling, transposed B·A) fails it by far.
+// bound is twice what the bf16 model itself deviates from fp32 on the same input (measured on the
+// AVX2 dev machine: merged vs attached 0.017, bf16 vs fp32 0.021, max |logit| 2.3), while the
+// adapter moves the logits by more than 1 (2.7), so a wrong merge (missing scaling, transposed B·A)
+// fails it.
 TEST(MergeLora, Bf16MergedLogitsMatchAttachedAdapterWithinBf16Rounding) {
   Model f32 = test::synthetic_model(DType::F32);
   Model b16 = test::synthetic_model(DType::BF16);
   const auto ids = test::token_ids(kB * kT, f32.config().vocab_size, 3);
   const double bf16_noise = test::max_abs_diff(test::logits_of(f32, ids, kB, kT), test::logits_of(b16, ids, kB, kT));
   const MergeError e = merge_error(DType::BF16, false);
-  EXPECT_LT(e.merged_vs_attached, bf16_noise) << "bf16 model vs fp32: " << bf16_noise;
+  EXPECT_LT(e.merged_vs_attached, 2 * bf16_noise) << "bf16 model vs fp32: " << bf16_noise;
 }
 
 TEST(MergeLora, LeavesUntargetedWeightsAlone) {
