@@ -1,0 +1,116 @@
+// `finetune merge` and `finetune generate --adapter` through the built binary: the merged
+// directory loads and matches the adapter attached in-process, output-directory protection,
+// --bf16 / --max_shard_size, one-line errors; generation with an adapter equals generation with
+// the merged model.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "lora_test_support.h"
+#include "model/peft_adapter.h"
+#include "test_support.h"
+
+namespace ft {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string tiny_model() { return (test::fixtures_dir() / "tiny_models" / "llama_gqa_untied").string(); }
+
+int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+// Saves a random non-zero adapter for the model in `base` and returns its directory.
+fs::path random_adapter(const std::string& base, const fs::path& dir, float scale) {
+  Model model = Model::load(base);
+  LoraWeights lora(model.config(), {.rank = 4, .alpha = 8.0, .targets = parse_lora_targets("all-linear")});
+  test::randomise_lora(lora, 21, scale);
+  save_peft_adapter(dir.string(), lora, base);
+  return dir;
+}
+
+std::string merge_args(const fs::path& adapter, const fs::path& out) {
+  return "merge --model_name_or_path " + tiny_model() + " --adapter " + adapter.string() +
+         " --output_dir " + out.string();
+}
+
+TEST(CliMerge, MergedDirectoryMatchesAttachedAdapter) {
+  const fs::path scratch = test::scratch_dir();
+  const fs::path adapter = random_adapter(tiny_model(), scratch / "adapter", 0.3f);
+  const auto r = test::run_finetune(merge_args(adapter, scratch / "merged"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(test::read_file(scratch / "merged" / "config.json"))["torch_dtype"], "float32");
+
+  Model base = Model::load(tiny_model());
+  const auto lora = load_peft_adapter(adapter.string(), base.config());
+  base.attach_lora(lora.get());
+  Model merged = Model::load((scratch / "merged").string());
+  const auto ids = test::token_ids(2 * 9, base.config().vocab_size, 4);
+  EXPECT_LT(test::max_abs_diff(test::logits_of(base, ids, 2, 9), test::logits_of(merged, ids, 2, 9)), 1e-5);
+}
+
+TEST(CliMerge, RefusesNonEmptyOutputUnlessOverwriteGiven) {
+  const fs::path scratch = test::scratch_dir();
+  const fs::path adapter = random_adapter(tiny_model(), scratch / "adapter", 0.3f);
+  test::write_file(scratch / "out" / "notes.txt", "previous run");
+  const auto refused = test::run_finetune(merge_args(adapter, scratch / "out"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_EQ(count_lines(refused.output), 1) << refused.output;
+  EXPECT_NE(refused.output.find("--overwrite_output_dir"), std::string::npos) << refused.output;
+  EXPECT_FALSE(fs::exists(scratch / "out" / "model.safetensors"));
+  const auto bare = test::run_finetune(merge_args(adapter, scratch / "out") + " --overwrite_output_dir");
+  EXPECT_EQ(bare.exit_code, 0) << bare.output;
+  const auto valued = test::run_finetune(merge_args(adapter, scratch / "out") + " --overwrite_output_dir True");
+  EXPECT_EQ(valued.exit_code, 0) << valued.output;
+  EXPECT_TRUE(fs::exists(scratch / "out" / "model.safetensors"));
+}
+
+TEST(CliMerge, Bf16ShardedOutputLoads) {
+  const fs::path scratch = test::scratch_dir();
+  const fs::path adapter = random_adapter(tiny_model(), scratch / "adapter", 0.3f);
+  const auto r = test::run_finetune(merge_args(adapter, scratch / "merged") +
+                                    " --bf16 true --max_shard_size 10KB");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(scratch / "merged" / "model.safetensors.index.json"));
+  EXPECT_EQ(nlohmann::json::parse(test::read_file(scratch / "merged" / "config.json"))["torch_dtype"], "bfloat16");
+  Model merged = Model::load((scratch / "merged").string(), DType::BF16);
+  EXPECT_EQ(merged.config().num_hidden_layers, 2);
+}
+
+TEST(CliMerge, BadInputsAreOneLineErrors) {
+  const fs::path scratch = test::scratch_dir();
+  const auto missing = test::run_finetune(merge_args(scratch / "no_adapter", scratch / "out"));
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_EQ(count_lines(missing.output), 1) << missing.output;
+  EXPECT_NE(missing.output.find("no_adapter"), std::string::npos) << missing.output;
+  const fs::path adapter = random_adapter(tiny_model(), scratch / "adapter", 0.3f);
+  const auto size = test::run_finetune(merge_args(adapter, scratch / "out") + " --max_shard_size 5XB");
+  EXPECT_EQ(size.exit_code, 1) << size.output;
+  EXPECT_NE(size.output.find("--max_shard_size"), std::string::npos) << size.output;
+}
+
+TEST(CliGenerateAdapter, AdapterChangesTextAndEqualsMergedModel) {
+  FT_REQUIRE_SHARED();
+  const fs::path scratch = test::scratch_dir();
+  const std::string stories = (test::shared_dir() / "models" / "stories260k").string();
+  const fs::path adapter = random_adapter(stories, scratch / "adapter", 0.5f);
+  const std::string gen = " --prompt 'Once upon a time' --max_new_tokens 30 --temperature 0";
+  const auto plain = test::run_finetune("generate --model_name_or_path " + stories + gen);
+  const auto adapted = test::run_finetune("generate --model_name_or_path " + stories + " --adapter " +
+                                          adapter.string() + gen);
+  ASSERT_EQ(adapted.exit_code, 0) << adapted.output;
+  EXPECT_NE(adapted.output, plain.output);
+  const auto merge = test::run_finetune("merge --model_name_or_path " + stories + " --adapter " +
+                                        adapter.string() + " --output_dir " + (scratch / "merged").string());
+  ASSERT_EQ(merge.exit_code, 0) << merge.output;
+  const auto merged = test::run_finetune("generate --model_name_or_path " + (scratch / "merged").string() + gen);
+  EXPECT_EQ(merged.output, adapted.output);
+  const auto bad = test::run_finetune("generate --model_name_or_path " + stories + " --adapter " +
+                                      (scratch / "none").string() + gen);
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+}
+
+}  // namespace
+}  // namespace ft
