@@ -218,7 +218,11 @@ void check_reference_case(const std::string& name, double loss_tol, double norm_
     }
     for (size_t m = 0; m < ids.size(); ++m) {
       const auto T = static_cast<int64_t>(ref["batches"][s][m]["ids"][0].size());
-      micro.push_back({ids[m], labels[m], static_cast<int64_t>(ids[m].size()) / T, T});
+      MicroBatch& mb = micro.emplace_back();
+      mb.ids = ids[m];
+      mb.labels = labels[m];
+      mb.B = static_cast<int64_t>(ids[m].size()) / T;
+      mb.T = T;
     }
     const StepRecord got = runner->step(micro);
     const auto& want = ref["records"][s];
@@ -284,7 +288,10 @@ TEST(TrainModel, TinyModelOverfitsTwoSequences) {
   const Rng rng(9, RngStream::kTest);
   std::vector<int> ids(B * T);
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = 3 + static_cast<int>(rng.below(90, i));
-  const std::vector<MicroBatch> micro = {{ids, ids, B, T}};
+  std::vector<MicroBatch> micro(1);
+  micro[0].ids = micro[0].labels = ids;
+  micro[0].B = B;
+  micro[0].T = T;
   StepRunner runner(model, lora.values(), lora.grads(),
                     {.schedule = LrScheduleKind::kConstant, .learning_rate = 1e-2,
                      .total_steps = 20, .adamw = {}});

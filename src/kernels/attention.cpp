@@ -50,10 +50,29 @@ void attend_row(float* out, float* lse, const float* q, const float* k, const fl
 
 }  // namespace
 
+std::vector<int64_t> first_visible_keys(const AttentionShape& s, const int32_t* segments) {
+  if (segments && s.past != 0)
+    throw std::invalid_argument("attention: segments need past = 0 (no KV cache)");
+  std::vector<int64_t> first(static_cast<size_t>(s.B * s.T));
+  for (int64_t b = 0; b < s.B; ++b) {
+    const int32_t* seg = segments ? segments + b * s.T : nullptr;
+    int64_t run_start = 0;
+    for (int64_t t = 0; t < s.T; ++t) {
+      if (seg && t > 0 && seg[t] != seg[t - 1]) run_start = t;
+      const int64_t pos = s.past + t;
+      int64_t f = s.window > 0 ? std::max<int64_t>(0, pos - s.window + 1) : 0;
+      if (seg) f = seg[t] < 0 ? pos : std::max(f, run_start);
+      first[static_cast<size_t>(b * s.T + t)] = f;
+    }
+  }
+  return first;
+}
+
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
-                       const AttentionShape& s) {
+                       const AttentionShape& s, const int32_t* segments) {
   if (s.NKV <= 0 || s.NH % s.NKV != 0 || s.past + s.T > s.kv_capacity)
     throw std::invalid_argument("attention_forward: inconsistent shape");
+  const std::vector<int64_t> first_key = first_visible_keys(s, segments);
   const int64_t group = s.NH / s.NKV;
   const int64_t kv_row_stride = s.NKV * s.HD;
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.HD));
@@ -68,12 +87,11 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
       for (int64_t h = 0; h < s.NH; ++h)
         for (int64_t t = 0; t < s.T; ++t) {
           const int64_t kvh = h / group;
-          const int64_t pos = s.past + t;
-          const int64_t first = s.window > 0 ? std::max<int64_t>(0, pos - s.window + 1) : 0;
           const int64_t kv_base = (b * s.kv_capacity * s.NKV + kvh) * s.HD;
           const int64_t row = ((b * s.T + t) * s.NH + h) * s.HD;
+          const int64_t first = first_key[static_cast<size_t>(b * s.T + t)];
           attend_row(out + row, lse + (b * s.NH + h) * s.T + t, q + row, k + kv_base, v + kv_base,
-                     first, pos, kv_row_stride, s.HD, scale, acc.data());
+                     first, s.past + t, kv_row_stride, s.HD, scale, acc.data());
         }
   }
 }

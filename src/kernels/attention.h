@@ -4,9 +4,15 @@
 // q, out: [B,T,NH,HD]. k, v: [B,kv_capacity,NKV,HD], rows 0..past+T−1 filled (a KV cache, or
 // this step's keys with past = 0). Query t sits at position past+t and sees keys 0..past+t, and
 // only the last `window` of them when window > 0 (sliding-window attention).
+// segments (optional, [B,T], past = 0 only): document ids of packed rows. Query t then also sees
+// only keys of its own segment; each id must be one contiguous run of its row (as the collator
+// emits). A query of segment −1 (padding) sees only itself: finite output, and its gradient stays
+// in its own row. Keys outside a query's run are never visited, so a packed block costs what its
+// documents cost alone. Null = one segment per row.
 // lse: [B,NH,T], the per-row logsumexp of the scaled scores, kept for the backward pass.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace ft {
 
@@ -18,13 +24,17 @@ struct AttentionShape {
 };
 
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
-                       const AttentionShape& shape);
+                       const AttentionShape& shape, const int32_t* segments = nullptr);
 
 // Backward of attention_forward over one block of T queries and keys (past = 0, kv_capacity = T),
 // recomputing probabilities from the saved lse tile by tile: O(T) extra memory. Writes dq [B,T,NH,HD]
 // and dk, dv [B,T,NKV,HD] (kv heads sum their query heads' contributions).
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
                         const float* lse, const float* q, const float* k, const float* v,
-                        const AttentionShape& shape);
+                        const AttentionShape& shape, const int32_t* segments = nullptr);
+
+// The first key each query sees, [B*T]; the last is always the query's own position. Shared by
+// forward and backward so both apply exactly the same mask.
+std::vector<int64_t> first_visible_keys(const AttentionShape& shape, const int32_t* segments);
 
 }  // namespace ft

@@ -39,9 +39,10 @@ void attend_row_backward(float* dq, float* dk, float* dv, const float* dout, con
 
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
                         const float* lse, const float* q, const float* k, const float* v,
-                        const AttentionShape& s) {
+                        const AttentionShape& s, const int32_t* segments) {
   if (s.NKV <= 0 || s.NH % s.NKV != 0 || s.past != 0 || s.kv_capacity != s.T)
     throw std::invalid_argument("attention_backward: inconsistent shape");
+  const std::vector<int64_t> first_key = first_visible_keys(s, segments);
   const int64_t group = s.NH / s.NKV;
   const int64_t kv_row_stride = s.NKV * s.HD;
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.HD));
@@ -61,7 +62,7 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
           const int64_t row = ((b * s.T + t) * s.NH + h) * s.HD;
           float delta = 0.0f;
           for (int64_t d = 0; d < s.HD; ++d) delta += dout[row + d] * out[row + d];
-          const int64_t first = s.window > 0 ? std::max<int64_t>(0, t - s.window + 1) : 0;
+          const int64_t first = first_key[static_cast<size_t>(b * s.T + t)];
           attend_row_backward(dq + row, dk + kv_base, dv + kv_base, dout + row, q + row,
                               k + kv_base, v + kv_base, lse[(b * s.NH + h) * s.T + t], delta,
                               first, t, kv_row_stride, s.HD, scale);

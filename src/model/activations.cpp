@@ -53,11 +53,12 @@ ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool
 }
 
 GradientPlan plan_gradients(const ModelConfig& c, int64_t BT, int64_t chunk_rows, int rank,
-                            bool checkpoints) {
+                            bool checkpoints, bool dropout) {
   GradientPlan p;
   p.BT = BT;
   p.rank = rank;
   p.checkpoints = checkpoints;
+  p.dropout = dropout;
   const int64_t C = c.hidden_size, I = c.intermediate_size, V = c.vocab_size, L = c.num_hidden_layers;
   const int64_t QD = static_cast<int64_t>(c.num_attention_heads) * c.head_dim;
   const int64_t KVD = static_cast<int64_t>(c.num_key_value_heads) * c.head_dim;
@@ -76,6 +77,10 @@ GradientPlan plan_gradients(const ModelConfig& c, int64_t BT, int64_t chunk_rows
   p.lse = take(chunk_rows);
   p.lora_scratch = take(BT * rank);
   p.checkpoints_at = take(checkpoints ? L * BT * C : 0);
+  const int64_t widest_input = dropout ? BT * std::max({C, I, QD}) : 0;
+  p.dropout_x = take(widest_input);
+  p.dropout_dx = take(widest_input);
+  p.dropout_keep = take((widest_input + 3) / 4);
   p.grad_bf16 = take((std::max(BT * std::max({C, I, QD}), chunk_rows * V) + 1) / 2);
   p.total = cursor;
   return p;

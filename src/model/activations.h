@@ -44,22 +44,26 @@ ActivationPlan plan_activations(const ModelConfig& config, int64_t B, int64_t T,
 
 // The training-only buffers, in a second fp32 arena: one layer's gradients (shared by all layers,
 // as the backward pass visits one layer at a time), the LM head's chunk gradients, LoRA's
-// backward scratch, and with gradient checkpointing each layer's input.
+// backward scratch, with gradient checkpointing each layer's input, and with LoRA dropout one
+// projection's dropped input, its gradient and its keep mask (regenerated, never kept per layer).
 struct GradientPlan {
   int64_t BT = 0;
   int rank = 0;
   bool checkpoints = false;
+  bool dropout = false;
   int64_t dres = 0, dln = 0;                // [BT,C] ×2
   int64_t dq = 0, dk = 0, dv = 0, datt = 0;  // [BT,NH*HD], [BT,NKV*HD] ×2, [BT,NH*HD]
   int64_t dgate = 0, dup = 0, dmlp = 0;      // [BT,I] ×3
   int64_t dlnf = 0, lse = 0;                // [chunk,C], [chunk]
   int64_t lora_scratch = 0;                 // [BT,r]
   int64_t checkpoints_at = 0;               // [L,BT,C] when checkpointing
+  int64_t dropout_x = 0, dropout_dx = 0;    // [BT,max(C,I,NH*HD)] ×2 with dropout
+  int64_t dropout_keep = 0;                 // as many bytes, with dropout
   int64_t grad_bf16 = 0;                    // bf16 copy of a gradient GEMM input
   int64_t total = 0;
 };
 
 GradientPlan plan_gradients(const ModelConfig& config, int64_t BT, int64_t chunk_rows, int rank,
-                            bool checkpoints);
+                            bool checkpoints, bool dropout = false);
 
 }  // namespace ft

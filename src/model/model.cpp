@@ -79,6 +79,26 @@ void Model::set_positions(std::span<const int> positions, int64_t B, int64_t T, 
     for (int64_t t = 0; t < T; ++t) positions_[b * T + t] = static_cast<int>(past + t);
 }
 
+void Model::set_segments(std::span<const int> segments, int64_t B, int64_t T) {
+  segments_.clear();
+  if (segments.empty()) return;
+  if (static_cast<int64_t>(segments.size()) != B * T)
+    throw std::invalid_argument("Model: segments must hold B*T entries");
+  for (int64_t b = 0; b < B; ++b) {
+    int last_document = -1;
+    for (int64_t t = 0; t < T; ++t) {
+      const int s = segments[static_cast<size_t>(b * T + t)];
+      if (s < -1 || (s >= 0 && t > 0 && s != segments[static_cast<size_t>(b * T + t - 1)] &&
+                     s <= last_document))
+        throw std::invalid_argument("Model: segments must be runs of increasing document ids per "
+                                    "row (-1 = padding); row " + std::to_string(b) + " breaks at " +
+                                    std::to_string(t));
+      last_document = std::max(last_document, s);
+    }
+  }
+  segments_.assign(segments.begin(), segments.end());
+}
+
 const void* Model::gemm_input(const float* x, int64_t n) {
   if (weights_.dtype == DType::F32) return x;
   auto* out = reinterpret_cast<bf16*>(act(plan_.gemm_input));
@@ -102,7 +122,7 @@ void Model::project(int l, LoraTarget t, float* y, const float* x, const void* x
   const LoraModule& m = lora_->module(l, t);
   const LoraShape shape{.M = M, .in = K, .out = N, .r = lora_->config().rank,
                         .scaling = static_cast<float>(lora_->config().scaling())};
-  lora_forward(y, lora_su(l, t), x, m.A, m.B, shape);
+  lora_forward(y, lora_su(l, t), lora_input(l, t, x, M * K), m.A, m.B, shape);
 }
 
 void Model::layer_forward(int l, const float* in, int64_t B, int64_t T, KvCache* cache) {
@@ -136,7 +156,7 @@ void Model::layer_forward(int l, const float* in, int64_t B, int64_t T, KvCache*
     values = cache->values(l);
   }
   float* att = act(p.att, l);
-  attention_forward(att, act(p.att_lse, l), q, keys, values, shape);
+  attention_forward(att, act(p.att_lse, l), q, keys, values, shape, segments());
 
   float* res_attn = act(p.res_attn, l);
   std::copy(in, in + BT * C, res_attn);
@@ -172,17 +192,20 @@ void Model::head(const float* hidden, int64_t rows, int64_t hidden_stride) {
 }
 
 std::span<const float> Model::forward(std::span<const int> ids, int64_t B, int64_t T,
-                                      std::span<const int> positions) {
+                                      std::span<const int> positions,
+                                      std::span<const int> segments) {
   check_ids(ids, B * T, "ids");
   ensure_plan(B, T, B * T);
   set_positions(positions, B, T, 0);
+  set_segments(segments, B, T);
   run_layers(ids, B, T, nullptr);
   head(final_hidden(), B * T, config_.hidden_size);
   return {act(plan_.logits), static_cast<size_t>(B * T * config_.vocab_size)};
 }
 
 float Model::forward_loss(std::span<const int> ids, std::span<const int> targets, int64_t B,
-                          int64_t T, std::span<float> losses, std::span<const int> positions) {
+                          int64_t T, std::span<float> losses, std::span<const int> positions,
+                          std::span<const int> segments) {
   const int64_t BT = B * T, C = config_.hidden_size, V = config_.vocab_size;
   check_ids(ids, BT, "ids");
   check_ids(targets, BT, "targets");
@@ -191,6 +214,7 @@ float Model::forward_loss(std::span<const int> ids, std::span<const int> targets
   const int64_t chunk = loss_chunk_rows(V, BT);
   ensure_plan(B, T, chunk);
   set_positions(positions, B, T, 0);
+  set_segments(segments, B, T);
   run_layers(ids, B, T, nullptr);
   const float* hidden = final_hidden();
   int64_t counted = 0;
@@ -214,6 +238,7 @@ std::span<const float> Model::forward_cached(KvCache& cache, std::span<const int
   check_ids(ids, B * T, "ids");
   ensure_plan(B, T, B);
   set_positions({}, B, T, cache.length());
+  set_segments({}, B, T);
   run_layers(ids, B, T, &cache);
   const int64_t C = config_.hidden_size;
   head(final_hidden() + (T - 1) * C, B, T * C);

@@ -1,7 +1,12 @@
 // A Llama-family decoder (Llama, Mistral, Qwen2) with an explicit forward pass over planned
 // buffers: load(dir, dtype) → forward(ids, B, T) → logits, forward_loss → per-token losses, and
-// forward_cached for KV-cache decoding; forward_backward trains attached LoRA adapters. Ids are row-major [B,T] (row b*T+t). Positions default to
-// 0..T−1 per row (past..past+T−1 with a cache); pass them explicitly for packed documents.
+// forward_cached for KV-cache decoding; forward_backward trains attached LoRA adapters.
+// Ids are row-major [B,T] (row b*T+t). Positions default to 0..T−1 per row (past..past+T−1 with a
+// cache). Packed documents (the collator's kDocument rows) pass positions restarting at 0 per
+// document and segments [B,T]: each document's index in its row, −1 for padding; attention then
+// stays inside each document, so every document computes exactly what it would alone. Each
+// segment id must be one run of its row, ids increasing along the row (std::invalid_argument
+// otherwise). Empty segments = one document per row.
 // Returned spans point into the model's activation arena and are valid until the next call.
 #pragma once
 #include <span>
@@ -14,6 +19,7 @@
 #include "model/config.h"
 #include "model/kv_cache.h"
 #include "model/lora.h"
+#include "model/lora_dropout.h"
 #include "model/weights.h"
 
 namespace ft {
@@ -35,13 +41,15 @@ class Model {
 
   // Logits [B*T, V].
   std::span<const float> forward(std::span<const int> ids, int64_t B, int64_t T,
-                                 std::span<const int> positions = {});
+                                 std::span<const int> positions = {},
+                                 std::span<const int> segments = {});
 
   // targets[b*T+t] is the token expected after position t (HF labels shifted left by one), or
   // kIgnoreIndex (−100). Writes per-token losses [B*T] (0 where ignored) and returns their mean
   // over counted tokens (0 when none). Logits are computed in row chunks, never all at once.
   float forward_loss(std::span<const int> ids, std::span<const int> targets, int64_t B, int64_t T,
-                     std::span<float> losses, std::span<const int> positions = {});
+                     std::span<float> losses, std::span<const int> positions = {},
+                     std::span<const int> segments = {});
 
   // Appends T tokens per batch row to `cache` and returns the last position's logits [B, V].
   std::span<const float> forward_cached(KvCache& cache, std::span<const int> ids, int64_t B,
@@ -60,16 +68,27 @@ class Model {
     double sum = 0;  // Σ token losses
     int64_t counted = 0;
   };
+  // LoRA dropout (LoraConfig::dropout > 0, training only): the masks of the next forward_backward
+  // are a pure function of (seed, key, layer, module, element), so a resumed run replays them.
+  // Call before every forward_backward with a key unique to that micro-batch (the trainer
+  // combines global step, micro-batch index and rank).
+  void set_dropout_key(uint64_t seed, uint64_t key) {
+    dropout_seed_ = seed;
+    dropout_key_ = key;
+  }
   // Forward and backward of one micro-batch (targets as for forward_loss): ADDS the gradient of
   // grad_scale · Σ token losses to the attached adapters' (or full) gradients.
   LossSum forward_backward(std::span<const int> ids, std::span<const int> targets, int64_t B,
-                           int64_t T, float grad_scale, std::span<const int> positions = {});
+                           int64_t T, float grad_scale, std::span<const int> positions = {},
+                           std::span<const int> segments = {});
 
  private:
   float* act(int64_t offset, int layer = 0) { return arena_.data() + offset + layer * plan_.layer_stride; }
   void ensure_plan(int64_t B, int64_t T, int64_t logits_rows);
   void check_ids(std::span<const int> ids, int64_t n, const char* what) const;
   void set_positions(std::span<const int> positions, int64_t B, int64_t T, int64_t past);
+  void set_segments(std::span<const int> segments, int64_t B, int64_t T);
+  const int32_t* segments() const { return segments_.empty() ? nullptr : segments_.data(); }
   // Runs embedding and all layers; leaves the last layer's output at res_out(L−1).
   void run_layers(std::span<const int> ids, int64_t B, int64_t T, KvCache* cache);
   const float* final_hidden();
@@ -85,6 +104,12 @@ class Model {
   void plan_training(int64_t B, int64_t T);
   float* lora_su(int l, LoraTarget t);
   const void* gemm_grad(const float* dy, int64_t n);
+  // The LoRA branch's input of (layer l, module t): x, or its dropped copy while training with
+  // dropout (the keep mask stays in the gradient arena until the next call).
+  const float* lora_input(int l, LoraTarget t, const float* x, int64_t n);
+  LoraDropout lora_dropout() const {
+    return {lora_->config().dropout, dropout_seed_, dropout_key_};
+  }
   void project_backward(int l, LoraTarget t, float* dx, const float* dy, const float* x,
                         const void* w, int64_t M, int64_t K, int64_t N, bool accumulate);
   void layer_backward(int l, const float* in, float* dres, int64_t B, int64_t T);
@@ -95,10 +120,13 @@ class Model {
   ActivationPlan plan_;
   Buffer<float> arena_;
   std::vector<int> positions_;
+  std::vector<int32_t> segments_;  // [B,T] of the current call, empty when not packed
   LoraWeights* lora_ = nullptr;
   ModelWeights* full_grads_ = nullptr;
   Buffer<float> lora_su_;  // s·x·Aᵀ of every adapted projection [L,7,BT,r], kept for backward
   bool checkpointing_ = false;
+  uint64_t dropout_seed_ = 0, dropout_key_ = 0;
+  bool dropout_on_ = false;  // only inside forward_backward
   GradientPlan gplan_;
   Buffer<float> grad_arena_;  // gradients and LoRA intermediates (training only)
 };

@@ -6,7 +6,6 @@
 #include <utility>
 #include <stdexcept>
 
-#include "core/error.h"
 #include "kernels/attention.h"
 #include "kernels/cross_entropy.h"
 #include "kernels/elementwise.h"
@@ -27,9 +26,10 @@ void Model::plan_training(int64_t B, int64_t T) {
       plan_.logits_rows < chunk)
     plan(B, T, keep, chunk);
   const int rank = lora_ ? lora_->config().rank : 0;
+  const bool dropout = lora_ && lora_->config().dropout > 0.0;
   if (grad_arena_.size() == 0 || gplan_.BT != B * T || gplan_.rank != rank ||
-      gplan_.checkpoints != checkpointing_) {
-    gplan_ = plan_gradients(config_, B * T, chunk, rank, checkpointing_);
+      gplan_.checkpoints != checkpointing_ || gplan_.dropout != dropout) {
+    gplan_ = plan_gradients(config_, B * T, chunk, rank, checkpointing_, dropout);
     grad_arena_ = Buffer<float>(static_cast<size_t>(gplan_.total));
   }
 }
@@ -42,6 +42,16 @@ void Model::attach_lora(LoraWeights* lora) {
 float* Model::lora_su(int l, LoraTarget t) {
   const int64_t slot = int64_t{l} * kLoraTargetCount + static_cast<int>(t);
   return lora_su_.data() + slot * plan_.B * plan_.T * lora_->config().rank;
+}
+
+const float* Model::lora_input(int l, LoraTarget t, const float* x, int64_t n) {
+  if (!dropout_on_) return x;
+  const LoraDropout dropout = lora_dropout();
+  auto* keep = reinterpret_cast<uint8_t*>(grad_arena_.data() + gplan_.dropout_keep);
+  dropout.mask(keep, n, l, t);
+  float* dropped = grad_arena_.data() + gplan_.dropout_x;
+  apply_dropout(dropped, x, keep, dropout.keep_scale(), n, false);
+  return dropped;
 }
 
 const void* Model::gemm_grad(const float* dy, int64_t n) {
@@ -90,8 +100,18 @@ void Model::project_backward(int l, LoraTarget t, float* dx, const float* dy, co
   if (!m.active()) return;
   const LoraShape shape{.M = M, .in = K, .out = N, .r = lora_->config().rank,
                         .scaling = static_cast<float>(lora_->config().scaling())};
-  lora_backward(dx, m.dA, m.dB, grad_arena_.data() + gplan_.lora_scratch, dy, x, m.A, m.B,
-                lora_su(l, t), shape);
+  float* scratch = grad_arena_.data() + gplan_.lora_scratch;
+  const float* lora_x = lora_input(l, t, x, M * K);
+  if (lora_x == x) {
+    lora_backward(dx, m.dA, m.dB, scratch, dy, x, m.A, m.B, lora_su(l, t), shape);
+    return;
+  }
+  // The branch saw dropout(x): its input gradient passes back through the same mask.
+  float* dropped_grad = grad_arena_.data() + gplan_.dropout_dx;
+  std::fill_n(dropped_grad, M * K, 0.0f);
+  lora_backward(dropped_grad, m.dA, m.dB, scratch, dy, lora_x, m.A, m.B, lora_su(l, t), shape);
+  const auto* keep = reinterpret_cast<const uint8_t*>(grad_arena_.data() + gplan_.dropout_keep);
+  apply_dropout(dx, dropped_grad, keep, lora_dropout().keep_scale(), M * K, true);
 }
 
 void Model::layer_backward(int l, const float* in, float* dres, int64_t B, int64_t T) {
@@ -122,7 +142,7 @@ void Model::layer_backward(int l, const float* in, float* dres, int64_t B, int64
   const AttentionShape shape{.B = B, .T = T, .NH = NH, .NKV = NKV, .HD = HD, .past = 0,
                              .kv_capacity = T, .window = config_.sliding_window};
   attention_backward(dq, dk, dv, datt, att, act(p.att_lse, l), act(p.q, l), act(p.k, l),
-                     act(p.v, l), shape);
+                     act(p.v, l), shape, segments());
   rope_backward(dq, positions_.data(), inv_freq_.data(), BT, NH, HD);
   rope_backward(dk, positions_.data(), inv_freq_.data(), BT, NKV, HD);
   const float* ln1 = act(p.ln1, l);
@@ -135,16 +155,21 @@ void Model::layer_backward(int l, const float* in, float* dres, int64_t B, int64
 
 Model::LossSum Model::forward_backward(std::span<const int> ids, std::span<const int> targets,
                                        int64_t B, int64_t T, float grad_scale,
-                                       std::span<const int> positions) {
+                                       std::span<const int> positions,
+                                       std::span<const int> segments) {
   if (!lora_ && !full_grads_)
     throw std::logic_error("Model::forward_backward: attach LoRA adapters or full gradients");
-  if (lora_ && lora_->config().dropout != 0.0)
-    fail_usage("--lora_dropout > 0 is not implemented yet; use --lora_dropout 0");
   const int64_t BT = B * T, C = config_.hidden_size, V = config_.vocab_size;
   check_ids(ids, BT, "ids");
   check_ids(targets, BT, "targets");
   plan_training(B, T);
   set_positions(positions, B, T, 0);
+  set_segments(segments, B, T);
+  struct DropoutScope {
+    bool& on;
+    ~DropoutScope() { on = false; }
+  } dropout_scope{dropout_on_};
+  dropout_on_ = gplan_.dropout;
 
   float* checkpoints = grad_arena_.data() + gplan_.checkpoints_at;
   auto layer_input = [&](int l) {
