@@ -52,6 +52,12 @@ TEST_F(HubDownloadTest, LocalDirectoriesPassThroughAndPathsAreNotSentToTheHub) {
   EXPECT_EQ(hub::resolve_model(local), local);
   EXPECT_NE(error_of([&] { hub::resolve_model("./no/such/dir"); }).find("not a directory"), std::string::npos);
   EXPECT_NE(error_of([&] { hub::resolve_model("/abs/missing"); }).find("not a directory"), std::string::npos);
+  const fs::path file = scratch_ / "model.safetensors";  // a local file is not a Hub id either
+  write_file(file, "x");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(scratch_);
+  EXPECT_NE(error_of([] { hub::resolve_model("model.safetensors"); }).find("not a directory"), std::string::npos);
+  fs::current_path(cwd);
   EXPECT_TRUE(hub_.requests().empty());
 }
 
@@ -172,6 +178,17 @@ TEST_F(HubDownloadTest, DatasetSplitChoosesAmongSeveralFiles) {
   const std::string message = error_of([&] { hub::resolve_dataset_file(repo.id, ""); });
   EXPECT_NE(message.find("data/test.jsonl, data/train.jsonl"), std::string::npos) << message;
   EXPECT_NE(message.find("--dataset_split"), std::string::npos);
+}
+
+TEST_F(HubDownloadTest, ListedFilesOutsideTheRepositoryAreRefused) {
+  FakeRepo repo;
+  repo.dataset = true;
+  repo.id = "test-org/evil";
+  repo.files = {{"../../../escape.json", "[]"}};
+  hub_.add(repo);
+  EXPECT_NE(error_of([&] { hub::resolve_dataset_file(repo.id, ""); }).find("outside the repository"),
+            std::string::npos);
+  EXPECT_EQ(count(false, "/resolve/"), 0u);
 }
 
 TEST_F(HubDownloadTest, ConcurrentResolversDownloadEachBlobOnce) {

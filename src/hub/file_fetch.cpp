@@ -55,7 +55,8 @@ FileMetadata file_metadata(const RepoRequest& request, const HttpClient& client,
   const std::string linked_size = head.header("x-linked-size");
   meta.size = parse_size(linked_size.empty() ? head.header("content-length") : linked_size);
   meta.location = redirect ? url_join(head.url, head.header("location")) : head.url;
-  if (meta.etag.empty() || meta.etag.find('/') != std::string::npos)
+  static const std::regex safe_etag("^[0-9A-Za-z_-][0-9A-Za-z_.-]*$");  // it becomes a file name
+  if (!std::regex_match(meta.etag, safe_etag))
     fail_usage(request.id + " (" + filename + "): the server at " + request.env.endpoint +
                " sent no usable ETag; is HF_ENDPOINT a Hugging Face Hub?");
   return meta;

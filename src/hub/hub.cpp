@@ -39,7 +39,7 @@ auto select_files(const RepoSnapshot& snapshot, Select select) {
 
 std::string resolve_model(const std::string& name_or_path, const HubOptions& options) {
   if (fs::is_directory(name_or_path)) return name_or_path;
-  if (looks_like_path(name_or_path))
+  if (looks_like_path(name_or_path) || fs::exists(name_or_path))
     fail_input(name_or_path, "not a directory, nor a Hugging Face Hub model id (org/name); give a local "
                              "model directory or a Hub id");
   RepoSnapshot snapshot(make_request(RepoType::kModel, name_or_path, options), options.show_progress);

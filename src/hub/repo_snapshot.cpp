@@ -1,5 +1,6 @@
 #include "hub/repo_snapshot.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -62,6 +63,9 @@ void RepoSnapshot::open_offline(const std::string& reason) {
 
 void RepoSnapshot::fetch(const std::vector<std::string>& names) {
   for (const auto& name : names) {
+    const fs::path path(name);
+    if (name.empty() || path.is_absolute() || std::find(path.begin(), path.end(), "..") != path.end())
+      fail_usage(request_.id + ": the Hub listed a file outside the repository: " + name);
     if (!commit_.empty() && fs::is_regular_file(dir() / name)) continue;
     if (offline_)
       fail_usage(request_.id + ": offline, and the cached snapshot " + dir().string() + " lacks " + name +
