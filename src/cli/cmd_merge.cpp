@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/flag_values.h"
 #include "core/error.h"
+#include "hub/hub.h"
 #include "model/hf_writer.h"
 #include "model/merge.h"
 #include "model/model.h"
@@ -63,23 +64,22 @@ void require_usable_output(const std::string& dir, bool overwrite) {
 
 void run_merge(const MergeArgs& args) {
   const int64_t max_shard_bytes = parse_size(args.max_shard_size);
-  if (!fs::is_directory(args.model_dir))
-    fail_input(args.model_dir, "not a directory; --model_name_or_path must name the adapter's base "
-                               "model as a local Hugging Face model directory");
   require_usable_output(args.output_dir,
                         bool_value("--overwrite_output_dir", args.overwrite_output_dir, false));
-  if (fs::exists(args.output_dir) && fs::equivalent(args.output_dir, args.model_dir))
+  const std::string model_dir = hub::resolve_model(args.model_dir);
+  if (fs::exists(args.output_dir) && fs::equivalent(args.output_dir, model_dir))
     fail_usage("--output_dir must differ from --model_name_or_path (the base model stays unchanged)");
   // The output dtype is the computation dtype: merging in it rounds once.
-  const ModelConfig base = load_model_config((fs::path(args.model_dir) / "config.json").string());
+  const ModelConfig base = load_model_config((fs::path(model_dir) / "config.json").string());
   const bool bf16 = bool_value("--bf16", args.bf16, base.torch_dtype == "bfloat16");
   const DType dtype = bf16 ? DType::BF16 : DType::F32;
-  Model model = Model::load(args.model_dir, dtype);
-  const auto lora = load_peft_adapter(args.adapter_dir, model.config());
+  // The adapter is checked before the (possibly large) base weights are read.
+  const auto lora = load_peft_adapter(args.adapter_dir, base);
+  Model model = Model::load(model_dir, dtype);
   merge_lora(model, *lora);
-  save_hf_model(args.output_dir, model, args.model_dir, dtype, max_shard_bytes);
+  save_hf_model(args.output_dir, model, model_dir, dtype, max_shard_bytes);
   std::printf("merged %s (LoRA r=%d, alpha %g) into %s -> %s (%s)\n", args.adapter_dir.c_str(),
-              lora->config().rank, lora->config().alpha, args.model_dir.c_str(),
+              lora->config().rank, lora->config().alpha, model_dir.c_str(),
               args.output_dir.c_str(), bf16 ? "bfloat16" : "float32");
 }
 
@@ -88,7 +88,7 @@ void run_merge(const MergeArgs& args) {
 void add_merge_command(CLI::App& app) {
   auto args = std::make_shared<MergeArgs>();
   CLI::App* cmd = app.add_subcommand("merge", "Merge a PEFT LoRA adapter into its base model");
-  cmd->add_option("--model_name_or_path", args->model_dir, "Base model directory")->required();
+  cmd->add_option("--model_name_or_path", args->model_dir, "Base model directory or Hub id")->required();
   cmd->add_option("--adapter", args->adapter_dir, "Adapter directory (adapter_config.json, "
                   "adapter_model.safetensors)")->required();
   cmd->add_option("--output_dir", args->output_dir, "Where to write the merged model")->required();
