@@ -51,8 +51,9 @@ CommandResult run_finetune(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
 }
 
-pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log) {
-  const std::string cmd = "exec " + std::string(FT_BINARY) + " " + args + " >" + log.string() + " 2>&1";
+pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log, const std::string& env) {
+  const std::string cmd = "exec " + (env.empty() ? "" : "env " + env + " ") + std::string(FT_BINARY) + " " +
+                          args + " >" + log.string() + " 2>&1";
   const pid_t pid = fork();
   if (pid == 0) {
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));

@@ -23,9 +23,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 CommandResult run_finetune(const std::string& args);
-// Starts the finetune binary in the background (output to `log`); wait_exit_code() reaps it and
-// returns its exit code, or 128 + signal when a signal ended it.
-pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log);
+// Starts the finetune binary in the background (output to `log`, environment additions `env` as
+// "NAME=value ..."); wait_exit_code() reaps it and returns its exit code, or 128 + signal.
+pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log, const std::string& env = "");
 int wait_exit_code(pid_t pid);
 
 }  // namespace ft::test

@@ -159,6 +159,9 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   for (const auto& n : r.notes) say(n);
   for (const auto& n : s.notes) say(n);
   const data::PreparedDataset& data = *s.dataset;
+  if (r.train.do_train && data.train_stats.trained_tokens == 0)
+    fail_usage("no training record keeps a response token within --max_seq_length " +
+               std::to_string(r.data.max_seq_length) + "; raise it or shorten the prompts (see finetune data preview)");
   if (r.train.do_eval && data.eval.empty())
     fail_usage("--do_eval needs validation data: --validation_split_percentage 20 or --validation_file FILE");
 
