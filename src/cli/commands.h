@@ -13,5 +13,6 @@ void add_report_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_init_command(CLI::App& app);
 
 }  // namespace ft::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   ft::cli::add_merge_command(app);
   ft::cli::add_train_command(app);
   ft::cli::add_eval_command(app);
+  ft::cli::add_init_command(app);
   try {
     std::vector<std::string> args = ft::cli::expand_config_file({argv + 1, argv + argc});
     std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first

@@ -11,7 +11,9 @@ namespace ft {
 // One Philox4x32-10 block: 4 random words from a 128-bit counter and a 64-bit key.
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key);
 
-enum class RngStream : uint64_t { kLoraInit = 1, kDropout = 2, kShuffle = 3, kTest = 99 };
+enum class RngStream : uint64_t {
+  kLoraInit = 1, kDropout = 2, kShuffle = 3, kSampling = 4, kModelInit = 5, kTest = 99
+};
 
 class Rng {
  public:

@@ -10,9 +10,6 @@
 namespace ft {
 namespace {
 
-// core/rng.h's stream for token sampling, apart from LoRA init (1), dropout (2), shuffling (3).
-constexpr uint64_t kSamplingStream = 4;
-
 int argmax(std::span<const float> logits) {
   return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
@@ -36,7 +33,7 @@ int sample_token(std::span<const float> logits, const SamplingParams& params, ui
   double kept_mass = 0.0;
   const double target = static_cast<double>(std::clamp(params.top_p, 0.0f, 1.0f)) * sum;
   while (keep < order.size() && (keep == 0 || kept_mass < target)) kept_mass += probs[order[keep++]];
-  const double r = Rng(params.seed, kSamplingStream).uniform(step) * kept_mass;
+  const double r = Rng(params.seed, RngStream::kSampling).uniform(step) * kept_mass;
   double cumulative = 0.0;
   for (size_t i = 0; i < keep; ++i) {
     cumulative += probs[order[i]];
