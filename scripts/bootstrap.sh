@@ -15,7 +15,11 @@ packages=(
   libcurl4-openssl-dev   # Hugging Face Hub downloads
   libgloo-dev            # distributed all-reduce
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpng-dev             # tests: reads the report's Chromium screenshot (tests/report.cmake)
 )
+# Headless Chromium for ctest's report_chromium (skipped without it): about 116 MB to download and
+# 355 MiB installed with its libraries, so only on request.
+[ "${FT_WITH_CHROMIUM:-}" = 1 ] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
