@@ -1,7 +1,9 @@
 // LoRA adapters as PEFT builds them: for each targeted Linear W [out,in],
 // y = x·Wᵀ + scaling · dropout(x)·Aᵀ·Bᵀ with A [r,in] and B [out,r] in fp32, scaling = alpha/r
-// (alpha/sqrt(r) with rslora). A starts Kaiming-uniform(a=√5) = U(−1/√in, 1/√in) as PEFT's
-// reset_lora_parameters, B starts at zero. Adapter values and their gradients each live in one
+// (alpha/sqrt(r) with rslora). dropout is inverted dropout with probability LoraConfig::dropout
+// on the branch input only, in Model::forward_backward only (eval and inference see x); its
+// seeded masks are described in model/lora_dropout.h. A starts Kaiming-uniform(a=√5) =
+// U(−1/√in, 1/√in) as PEFT's reset_lora_parameters, B starts at zero. Adapter values and their gradients each live in one
 // allocation, so the optimizer and checkpoints see two flat buffers; tensors are named with
 // PEFT's adapter keys (base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight).
 #pragma once
