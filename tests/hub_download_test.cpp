@@ -15,15 +15,6 @@ namespace fs = std::filesystem;
 
 using HubDownloadTest = HubFixture;
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 TEST_F(HubDownloadTest, FillsTheHuggingfaceHubCacheLayout) {
   const fs::path dir = hub::resolve_model(kModel);
   const fs::path repo = cache() / "models--test-org--tiny-llama";

@@ -82,14 +82,7 @@ int polyline_points(const std::string& html, const std::string& series) {
   return count(m[1].str(), ",");
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(ReportData, LaterLinesWinForRepeatedStepsAfterAResume) {
   const fs::path dir = test::scratch_dir() / "run";

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/error.h"
+
 namespace ft::test {
 
 std::filesystem::path shared_dir() { return FT_SHARED_DIR; }
@@ -49,6 +51,15 @@ CommandResult run_finetune(const std::string& args) {
   while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log, const std::string& env) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace ft::test {
@@ -23,6 +24,8 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 CommandResult run_finetune(const std::string& args);
+// The message of the ft::Error that `f` throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 // Starts the finetune binary in the background (output to `log`, environment additions `env` as
 // "NAME=value ..."); wait_exit_code() reaps it and returns its exit code, or 128 + signal.
 pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log, const std::string& env = "");

@@ -20,37 +20,55 @@ namespace {
                               "); check the output directory and free disk space");
 }
 
+// The temp file is removed unless the rename succeeded.
+struct TempFile {
+  std::string path;
+  int fd = -1;
+  bool committed = false;
+  ~TempFile() {
+    if (fd >= 0) ::close(fd);
+    if (!committed) ::unlink(path.c_str());
+  }
+};
+
+void write_all(int fd, std::span<const std::byte> bytes, const std::string& path) {
+  const auto* p = reinterpret_cast<const char*>(bytes.data());
+  size_t n = bytes.size();
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) fail_write(path, "write");
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
 }  // namespace
 
-void write_file_atomic(const std::string& path, std::string_view content) {
+void write_file_atomic(const std::string& path, std::span<const std::span<const std::byte>> pieces) {
   const std::filesystem::path final_path(path);
   const std::filesystem::path dir = final_path.has_parent_path() ? final_path.parent_path() : ".";
-  const std::string tmp =
-      (dir / ("." + final_path.filename().string() + ".tmp" + std::to_string(::getpid()))).string();
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail_write(path, "create " + tmp);
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    const ssize_t w = ::write(fd, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      fail_write(path, "write");
-    }
-    p += w;
-    left -= static_cast<size_t>(w);
+  TempFile tmp{(dir / ("." + final_path.filename().string() + ".tmp" + std::to_string(::getpid()))).string()};
+  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (tmp.fd < 0) fail_write(path, "create " + tmp.path);
+  for (const auto& piece : pieces) write_all(tmp.fd, piece, path);
+  if (::fsync(tmp.fd) != 0) fail_write(path, "fsync");
+  const int fd = tmp.fd;
+  tmp.fd = -1;
+  if (::close(fd) != 0) fail_write(path, "close");
+  if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_write(path, "rename");
+  tmp.committed = true;
+  // Persist the rename itself; failure here is harmless for correctness, so it is not an error.
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
   }
-  const bool synced = ::fsync(fd) == 0;
-  if (::close(fd) != 0 || !synced) {
-    ::unlink(tmp.c_str());
-    fail_write(path, "fsync");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    fail_write(path, "rename");
-  }
+}
+
+void write_file_atomic(const std::string& path, std::string_view content) {
+  const std::span<const std::byte> piece = std::as_bytes(std::span(content.data(), content.size()));
+  write_file_atomic(path, std::span(&piece, 1));
 }
 
 void copy_file_atomic(const std::string& from, const std::string& to) {

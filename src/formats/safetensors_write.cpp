@@ -2,52 +2,20 @@
 // dtype/shape/data_offsets, as the reference writer emits), padded with spaces to a multiple of 8
 // so the data section starts aligned. Written to a temp file in the destination directory,
 // fsync'ed and renamed, so a crash never leaves a half-written file under the final name.
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <set>
 #include <stdexcept>
 
 #include "core/error.h"
+#include "formats/atomic_file.h"
 #include "formats/safetensors.h"
 
 namespace ft {
 
 namespace {
-
-[[noreturn]] void fail_write(const std::string& path, const std::string& what) {
-  const int err = errno;
-  throw Error(kExitUsage, path + ": cannot write (" + what + ": " + std::strerror(err) +
-                              "); check the output directory and free disk space");
-}
-
-void write_all(int fd, const void* data, size_t n, const std::string& path) {
-  const auto* p = static_cast<const char*>(data);
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) fail_write(path, "write");
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
-// Removes the temp file unless the rename succeeded.
-struct TempFile {
-  std::string path;
-  int fd = -1;
-  bool committed = false;
-  ~TempFile() {
-    if (fd >= 0) ::close(fd);
-    if (!committed) ::unlink(path.c_str());
-  }
-};
 
 uint64_t element_count(const TensorToWrite& t) {
   uint64_t n = 1;
@@ -92,29 +60,10 @@ void write_safetensors(const std::string& path, const std::vector<TensorToWrite>
   unsigned char length[8];
   for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(static_cast<uint64_t>(text.size()) >> (8 * i));
 
-  const std::filesystem::path final_path(path);
-  const std::filesystem::path dir = final_path.has_parent_path() ? final_path.parent_path() : ".";
-  TempFile tmp{(dir / ("." + final_path.filename().string() + ".tmp" + std::to_string(::getpid())))
-                   .string()};
-  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (tmp.fd < 0) fail_write(path, "create " + tmp.path);
-  write_all(tmp.fd, length, sizeof length, path);
-  write_all(tmp.fd, text.data(), text.size(), path);
-  for (const TensorToWrite* t : order) write_all(tmp.fd, t->bytes.data(), t->bytes.size(), path);
-  if (::fsync(tmp.fd) != 0) fail_write(path, "fsync");
-  if (::close(tmp.fd) != 0) {
-    tmp.fd = -1;
-    fail_write(path, "close");
-  }
-  tmp.fd = -1;
-  if (::rename(tmp.path.c_str(), path.c_str()) != 0) fail_write(path, "rename");
-  tmp.committed = true;
-  // Persist the rename itself; failure here is harmless for correctness, so it is not an error.
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  std::vector<std::span<const std::byte>> pieces = {std::as_bytes(std::span(length)),
+                                                    std::as_bytes(std::span(text.data(), text.size()))};
+  for (const TensorToWrite* t : order) pieces.push_back(t->bytes);
+  write_file_atomic(path, pieces);
 }
 
 }  // namespace ft
