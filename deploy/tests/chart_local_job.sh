@@ -11,7 +11,7 @@ workers=2
 helm template t "$chart" -f "$chart/medical_meadow_values.yaml" \
   --set distributed.workers=$workers --set distributed.train.maxSteps=2 \
   --set distributed.train.perDeviceBatchSize=2 --set distributed.eval.perDeviceBatchSize=2 \
-  --set distributed.train.maxSeqLength=64 --set distributed.train.saveStrategy=steps \
+  --set distributed.train.maxSeqLength=256 --set distributed.train.saveStrategy=steps \
   --show-only templates/pytorchjob.yaml >"$scratch/job.yaml"
 grep -q "^      replicas: $((workers - 1))$" "$scratch/job.yaml" || fail "expected 1 Master + $((workers - 1)) Workers"
 local_args "$scratch/job.yaml"
