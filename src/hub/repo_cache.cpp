@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -15,11 +16,12 @@ namespace ft::hub {
 namespace fs = std::filesystem;
 namespace {
 
-// A name unique to this process and call, for write-then-rename.
+// A name unique to this process and call, for write-then-rename. The counter is atomic: threads
+// resolving the same repository at once drew equal numbers from a plain int and collided.
 fs::path temp_sibling(const fs::path& target) {
-  static int counter = 0;
+  static std::atomic<uint64_t> counter{0};
   return target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(getpid()) + "." +
-                                 std::to_string(++counter));
+                                 std::to_string(counter.fetch_add(1) + 1));
 }
 
 void create_dirs(const fs::path& dir) {
