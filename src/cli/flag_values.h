@@ -18,7 +18,7 @@ bool bool_value(std::string_view flag, const std::string& text, bool default_val
 
 // For subcommands parsed with allow_extras(): a usage error for the first left-over argument,
 // suggesting the closest registered flag ("unknown flag --lerning_rate; did you mean
-// --learning_rate?"). `origin(flag)` may name where a flag came from (a config file).
+// --learning_rate?"), and naming the config file when the flag came from one.
 void reject_unknown_flags(const CLI::App& app);
 
 // The edit distance used for suggestions (exposed for tests).

@@ -40,8 +40,7 @@ void TrainOptions::validate() const {
   if (!(adamw.weight_decay >= 0)) fail_usage("--weight_decay must not be negative");
   if (!(max_grad_norm >= 0)) fail_usage("--max_grad_norm must not be negative (0 = no clipping)");
   if (!(logging_steps > 0)) fail_usage("--logging_steps must be positive");
-  if (eval_strategy == IntervalStrategy::kSteps && !(eval_steps >= 0))
-    fail_usage("--eval_steps must be positive");
+  if (!(eval_steps >= 0)) fail_usage("--eval_steps must not be negative (0 = every --logging_steps)");
   if (save_strategy == IntervalStrategy::kSteps && !(save_steps > 0))
     fail_usage("--save_steps must be positive");
   if (save_total_limit < 0) fail_usage("--save_total_limit must not be negative");

@@ -278,7 +278,6 @@ TrainResult Trainer::train() {
       interrupted = true;
       break;
     }
-    result.global_step = done;
   }
   if (!interrupted) result.global_step = plan_.total_steps;
   progress.finish();
