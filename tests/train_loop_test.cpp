@@ -64,6 +64,10 @@ TEST(TrainOptions, ValidateNamesTheFlag) {
     EXPECT_NE(std::string(e.what()).find("--per_device_train_batch_size"), std::string::npos);
   }
   o.per_device_train_batch_size = 1;
+  o.eval_steps = -5;  // rejected whatever --eval_strategy is
+  EXPECT_THROW(o.validate(), ft::Error);
+  o.eval_steps = 0;
+  EXPECT_NO_THROW(o.validate());
   o.do_train = false;
   EXPECT_THROW(o.validate(), ft::Error);  // nothing to do
 }
