@@ -27,6 +27,7 @@ build-asan: setup
 # Unit tests under ASan+UBSan first, then the whole suite on the release build, so the last line
 # printed is ctest's summary of the full suite.
 test: build build-asan
+	@FT_WITH_CHROMIUM=1 scripts/bootstrap.sh
 	@scripts/setup-python-tools.sh || echo "make test: no peft/transformers venv; the peft_outputs_check test will be skipped"
 	@echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

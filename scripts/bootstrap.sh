@@ -17,8 +17,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libpng-dev             # tests: reads the report's Chromium screenshot (tests/report.cmake)
 )
-# Headless Chromium for ctest's report_chromium (skipped without it): about 116 MB to download and
-# 355 MiB installed with its libraries, so only on request.
+# Headless Chromium for ctest's report_chromium: about 116 MB to download and 355 MiB installed
+# with its libraries, so only where tests run (make test sets FT_WITH_CHROMIUM=1), never in images.
 [ "${FT_WITH_CHROMIUM:-}" = 1 ] && packages+=(chromium)
 
 missing=()
