@@ -1,7 +1,7 @@
 # Observability checks that need tools outside the C++ build (label `report`); each skips (77 or a
 # gtest SKIP) when its tool is missing:
 #   report_chromium       renders a `finetune report` page with headless Chromium (Debian's
-#                         chromium, optional in scripts/bootstrap.sh) and checks the screenshot.
+#                         chromium, which make test installs) and checks the screenshot.
 #   tfevents_tensorboard  reads TfEventsWriter's files with TensorBoard's own reader in a venv
 #                         (tools/read_tfevents.py --setup creates it; 77 when offline).
 find_package(PNG REQUIRED)  # the screenshot check in tests/report_test.cpp reads the PNG
