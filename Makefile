@@ -11,7 +11,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 # Debug trainer is ~20x slower, and their code paths are covered by the faster CLI tests there.
 ASAN_SKIP := SigkillAtARandomStep|SigtermCheckpoints|ResumeFromAnEarlier|TrainingWritesTheRun|TwoRanksFollow|AKilledRank|EvalCommandMatches
 
-.PHONY: setup build build-asan test unit-asan demo clean
+.PHONY: setup build build-asan test unit-asan demo bench clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -37,6 +37,11 @@ test: build build-asan
 
 demo: build
 	@scripts/demo.sh
+
+# End-to-end LoRA training benchmark, ours against PyTorch (docs/performance.md); about 25 minutes.
+# BENCH_ARGS=--quick smoke-tests it in a few minutes; see bench/run_training_bench.sh for flags.
+bench: build
+	@FT_BUILD_DIR=$(BUILD) bench/run_training_bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Prints the table of bench/run_training_bench.sh from the JSON lines of bench_train_step (ours)
+and tools/bench_pytorch.py (theirs): tokens/s and peak RSS per workload, ours/theirs ratios
+(same dtype, and ours' best against theirs' faster of bf16 and fp32, as issue #9 counts them),
+the GEMM roofline (best ft::gemm GFLOP/s on the workload's shapes) and the model FLOPs
+utilisation (FLOPs/token x tokens/s / roofline). Standard library only.
+
+  tools/bench_report.py results.jsonl [--markdown]
+"""
+import json
+import sys
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                rows.append(json.loads(line))
+    return rows
+
+
+def fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit("usage: tools/bench_report.py results.jsonl [--markdown]")
+    rows = load(sys.argv[1])
+    md = "--markdown" in sys.argv[2:]
+    machines = {}  # the last line per engine and OpenBLAS core type (each child run repeats it)
+    for r in rows:
+        if r["kind"] == "machine":
+            machines[(r["engine"], r.get("OPENBLAS_CORETYPE", ""))] = r
+    for m in machines.values():
+        if m["engine"] == "ours":
+            print(f"ours:   {m['cpu']}; native bf16 GEMM: {'yes' if m['native_bf16'] else 'no'}; "
+                  f"{m['threads']} threads; OMP_NUM_THREADS={m['OMP_NUM_THREADS'] or '(unset)'} "
+                  f"OMP_WAIT_POLICY={m['OMP_WAIT_POLICY'] or '(unset)'}; load {m['load1']:.2f}")
+        else:
+            print(f"theirs: torch {m['torch']} ({m['cpu_capability']}), transformers {m['transformers']}, "
+                  f"peft {m['peft']}; {m['threads']} threads; attention {m['attention']}; BLAS {m['blas']}; "
+                  f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE'] or '(unset)'}; load {m['load1']:.2f}")
+    roof = {(r["workload"], r["dtype"]): r["best_gflops"] for r in rows if r["kind"] == "roofline"}
+    train = [r for r in rows if r["kind"] == "train"]
+
+    def find(engine, w, lora, dt):
+        # theirs may have several runs (OPENBLAS_CORETYPE set or not): keep the fastest
+        hits = [r for r in train if (r["engine"], r["workload"], r["lora"], r["dtype"]) == (engine, w, lora, dt)]
+        return max(hits, key=lambda r: r["tokens_per_s"], default=None)
+
+    keys = []
+    for r in train:
+        k = (r["workload"], r["lora"], r["dtype"])
+        if k not in keys:
+            keys.append(k)
+    head = ["workload", "lora", "dtype", "B x T", "ours tok/s", "ours GiB", "theirs tok/s", "theirs GiB",
+            "tok/s ratio", "RSS ratio", "roofline GF/s", "MFU", "max load"]
+    lines = []
+    for w, lora, dt in keys:
+        o, t = find("ours", w, lora, dt), find("theirs", w, lora, dt)
+        any_run = o or t
+        flops = o["flops_per_token"] if o else None
+        best = roof.get((w, dt))
+        mfu = flops * o["tokens_per_s"] / (best * 1e9) if o and best else None
+        loads = [r["load1"] for r in (o, t) if r]
+        lines.append([w, lora, dt, f"{any_run['batch']}x{any_run['seq']}",
+                      fmt(o and o["tokens_per_s"], ".1f"), fmt(o and o["peak_rss_mib"] / 1024, ".2f"),
+                      fmt(t and t["tokens_per_s"], ".1f"), fmt(t and t["peak_rss_mib"] / 1024, ".2f"),
+                      fmt(ratio(o and o["tokens_per_s"], t and t["tokens_per_s"]), ".2f"),
+                      fmt(ratio(o and o["peak_rss_mib"], t and t["peak_rss_mib"]), ".2f"),
+                      fmt(best, ".0f"), fmt(mfu and 100 * mfu, ".1f") + ("%" if mfu else ""),
+                      f"{max(loads):.2f}"])
+    # Issue #9's comparison: ours (bf16 and fp32 alike) against theirs' faster dtype.
+    summary = []
+    for w, lora in dict.fromkeys((k[0], k[1]) for k in keys):
+        ours = [r for r in train if r["engine"] == "ours" and (r["workload"], r["lora"]) == (w, lora)]
+        theirs = [r for r in train if r["engine"] == "theirs" and (r["workload"], r["lora"]) == (w, lora)]
+        if not ours or not theirs:
+            continue
+        tb = max(theirs, key=lambda r: r["tokens_per_s"])
+        for o in sorted(ours, key=lambda r: r["dtype"]):
+            summary.append(f"{w} {lora} ours {o['dtype']}: {o['tokens_per_s'] / tb['tokens_per_s']:.2f}x the "
+                           f"tokens/s of theirs' faster ({tb['dtype']}, {tb['tokens_per_s']:.1f} tok/s), "
+                           f"{o['peak_rss_mib'] / tb['peak_rss_mib']:.2f}x its peak RSS")
+    if md:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for line in lines:
+            print("| " + " | ".join(line) + " |")
+    else:
+        widths = [max(len(x) for x in col) for col in zip(head, *lines)]
+        for line in [head] + lines:
+            print("  ".join(x.rjust(n) for x, n in zip(line, widths)))
+    for s in summary:
+        print(("- " if md else "  ") + s)
+    slow = [r for r in rows if r.get("load1", 0) > 1.3]
+    if slow:
+        print(f"WARNING: {len(slow)} results were measured at a 1-minute load above 1.3: "
+              "their speeds are not valid (see docs/performance.md)")
+
+
+if __name__ == "__main__":
+    main()
