@@ -157,19 +157,23 @@ double flops_per_token(const ft::ModelConfig& c, const ft::LoraConfig& lora, int
 }
 
 // Random frozen weights written straight into the model's dtype (no fp32 copy of a bf16 model, so
-// the peak RSS is the engine's own): matrices uniform in ±0.02, norm weights 1.
+// the peak RSS is the engine's own): matrices uniform in ±0.02 from a splitmix64 hash of the
+// element index (Philox took longer than the steps), norm weights 1.
 ft::ModelWeights random_weights(const ft::ModelConfig& c, ft::DType dtype) {
   ft::ModelWeights w = ft::allocate_weights(c, dtype);
-  uint64_t stream = 0;
+  uint64_t salt = 0;
   for (const ft::WeightSpec& spec : ft::weight_specs(c)) {
     int64_t n = 1;
     for (int64_t d : spec.shape) n *= d;
     void* p = ft::weight_pointer(w, c, spec);
-    const ft::Rng rng(7, ++stream);
+    salt += 0x9e3779b97f4a7c15ull;
     const bool bf16 = !spec.is_vector && dtype == ft::DType::BF16;
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; ++i) {
-      const float x = spec.is_vector ? 1.0f : 0.04f * (rng.uniform(uint64_t(i)) - 0.5f);
+      uint64_t z = salt + uint64_t(i) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 31)) * 0x94d049bb133111ebull;
+      const float u = float(z >> 40) * 0x1p-24f;
+      const float x = spec.is_vector ? 1.0f : 0.04f * (u - 0.5f);
       if (bf16) static_cast<ft::bf16*>(p)[i] = ft::f32_to_bf16(x);
       else static_cast<float*>(p)[i] = x;
     }
