@@ -1,7 +1,8 @@
 // Data-parallel `finetune train` across processes on this machine (gloo over loopback): the same
-// global batch split over 2 ranks follows the 1-process run (loss curve and adapter within fp32
-// summation-order tolerance), and a rank killed mid-run makes the other exit with the retryable
-// code, after which a restart of both resumes and finishes.
+// global batch split over 2 or 4 ranks follows the 1-process run (loss curve and adapter within fp32
+// summation-order tolerance); a checkpoint resumed at another world size finishes its epoch seeing
+// each record once; and a rank killed mid-run makes the other exit with the retryable code, after
+// which a restart of both resumes and finishes.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -80,24 +81,85 @@ std::vector<float> adapter(const fs::path& out) {
   return all;
 }
 
-TEST_F(DistFixture, TwoRanksFollowOneRankWithTheSameGlobalBatch) {
-  const auto one = ft::test::run_finetune(args(root / "one", 4, "--max_steps 6 --save_strategy no"));
+// `world` ranks × (4 / world) records per step against 1 process × 4: the same loss curve and
+// adapter within the fp32 summation-order tolerance (gradients are summed over ranks in another order).
+void expect_world_follows_one_process(const DistFixture& f, int world) {
+  const std::string steps = "--max_steps 6 --save_strategy no";
+  const auto one = ft::test::run_finetune(f.args(f.root / "one", 4, steps));
   ASSERT_EQ(one.exit_code, 0) << one.output;
-  const auto pids = launch(2, args(root / "two", 2, "--max_steps 6 --save_strategy no"), "two");
+  const std::string tag = "world" + std::to_string(world);
+  const auto pids = f.launch(world, f.args(f.root / tag, 4 / world, steps), tag);
   for (size_t r = 0; r < pids.size(); ++r)
-    ASSERT_EQ(ft::test::wait_exit_code(pids[r]), 0) << read_file(root / ("two" + std::to_string(r) + ".log"));
-  const auto l1 = losses(root / "one"), l2 = losses(root / "two");
+    ASSERT_EQ(ft::test::wait_exit_code(pids[r]), 0) << read_file(f.root / (tag + std::to_string(r) + ".log"));
+  const auto l1 = losses(f.root / "one"), lw = losses(f.root / tag);
   ASSERT_EQ(l1.size(), 6u);
-  ASSERT_EQ(l2.size(), l1.size());
-  for (size_t i = 0; i < l1.size(); ++i) EXPECT_NEAR(l2[i], l1[i], 2e-4 * std::max(1.0, std::abs(l1[i]))) << i;
-  const auto a1 = adapter(root / "one"), a2 = adapter(root / "two");
-  ASSERT_EQ(a1.size(), a2.size());
+  ASSERT_EQ(lw.size(), l1.size());
+  for (size_t i = 0; i < l1.size(); ++i) EXPECT_NEAR(lw[i], l1[i], 2e-4 * std::max(1.0, std::abs(l1[i]))) << i;
+  const auto a1 = adapter(f.root / "one"), aw = adapter(f.root / tag);
+  ASSERT_EQ(a1.size(), aw.size());
   float worst = 0;
-  for (size_t i = 0; i < a1.size(); ++i) worst = std::max(worst, std::abs(a1[i] - a2[i]));
+  for (size_t i = 0; i < a1.size(); ++i) worst = std::max(worst, std::abs(a1[i] - aw[i]));
   EXPECT_LT(worst, 1e-4f);  // fp32 sums in another order; the adapter moved by ~1e-2
   float moved = 0;
   for (float x : a1) moved = std::max(moved, std::abs(x));
   EXPECT_GT(moved, 1e-3f);
+}
+
+TEST_F(DistFixture, TwoRanksFollowOneRankWithTheSameGlobalBatch) { expect_world_follows_one_process(*this, 2); }
+
+// Four processes on two cores (one thread each): the same curve as one process.
+TEST_F(DistFixture, FourRanksFollowOneRankWithTheSameGlobalBatch) { expect_world_follows_one_process(*this, 4); }
+
+int64_t tokens_seen(const fs::path& out) {
+  return nlohmann::json::parse(read_file(out / "trainer_state.json"))["num_input_tokens_seen"].get<int64_t>();
+}
+
+// Trains one epoch of the 10 records at `world` ranks × `per_device`, optionally resuming from
+// `from` (a checkpoint written with other batching); returns rank 0's log.
+struct EpochRun {
+  const DistFixture& f;
+  std::string run(const fs::path& out, int world, int per_device, const std::string& from = "") const {
+    const std::string extra = "--num_train_epochs 1 --save_steps 1" +
+                              (from.empty() ? std::string() : " --resume_from_checkpoint " + from);
+    const std::string a = f.args(out, per_device, extra);
+    if (world == 1) {
+      const auto r = ft::test::run_finetune(a);
+      EXPECT_EQ(r.exit_code, 0) << r.output;
+      return r.output;
+    }
+    const std::string tag = out.filename().string();
+    const auto pids = f.launch(world, a, tag);
+    for (size_t r = 0; r < pids.size(); ++r)
+      EXPECT_EQ(ft::test::wait_exit_code(pids[r]), 0) << read_file(f.root / (tag + std::to_string(r) + ".log"));
+    return read_file(f.root / (tag + "0.log"));
+  }
+};
+
+// A checkpoint written at one world size and resumed at another continues the epoch at the saved
+// sequence: the epoch's input tokens add up to exactly one pass over the data (a skipped or repeated
+// record of another length would change the sum), and the run ends at the end of the epoch.
+TEST_F(DistFixture, ResumingAtAnotherWorldSizeFinishesTheEpochOnce) {
+  const EpochRun epoch{*this};
+  epoch.run(root / "two", 2, 2);  // 4 records per step: 3 steps
+  const int64_t all_tokens = tokens_seen(root / "two");
+  ASSERT_GT(all_tokens, 0);
+  const std::string log21 = epoch.run(root / "one_from_two", 1, 3, (root / "two" / "checkpoint-1").string());
+  EXPECT_NE(log21.find("re-sharding"), std::string::npos) << log21;
+  EXPECT_EQ(tokens_seen(root / "one_from_two"), all_tokens);  // 4 records, then 6 at 3 per step
+  const auto state21 = nlohmann::json::parse(read_file(root / "one_from_two" / "trainer_state.json"));
+  EXPECT_EQ(state21["global_step"].get<int64_t>(), 3);
+  EXPECT_DOUBLE_EQ(state21["epoch"].get<double>(), 1.0);
+
+  epoch.run(root / "one", 1, 3);  // 3 records per step: 4 steps
+  EXPECT_EQ(tokens_seen(root / "one"), all_tokens);
+  epoch.run(root / "two_from_one", 2, 2, (root / "one" / "checkpoint-1").string());
+  EXPECT_EQ(tokens_seen(root / "two_from_one"), all_tokens);  // 3 records, then 7 at 4 per step
+  const auto state12 = nlohmann::json::parse(read_file(root / "two_from_one" / "trainer_state.json"));
+  EXPECT_EQ(state12["global_step"].get<int64_t>(), 3);
+  for (const char* out : {"one_from_two", "two_from_one"}) {
+    for (double loss : losses(root / out)) EXPECT_TRUE(std::isfinite(loss) && loss > 0) << out;
+    for (float x : adapter(root / out)) ASSERT_TRUE(std::isfinite(x)) << out;
+  }
 }
 
 TEST_F(DistFixture, AKilledRankStopsTheOtherWithTheRetryableCodeAndARestartFinishes) {

@@ -33,7 +33,7 @@ const std::vector<size_t>& BatchSampler::epoch_order(uint64_t epoch) const {
     std::iota(cached_order_.begin(), cached_order_.end(), 0);
   }
   if (opt_.group_by_length) {
-    const size_t mega = 50 * opt_.batch_size * size_t(opt_.world_size);
+    const size_t mega = 50 * opt_.batch_size * std::max<size_t>(1, opt_.accumulation);
     for (size_t start = 0; start < n; start += mega) {
       const auto first = cached_order_.begin() + std::ptrdiff_t(start);
       const auto last = cached_order_.begin() + std::ptrdiff_t(std::min(n, start + mega));
@@ -45,12 +45,15 @@ const std::vector<size_t>& BatchSampler::epoch_order(uint64_t epoch) const {
 }
 
 std::vector<size_t> BatchSampler::batch(uint64_t epoch, uint64_t index) const {
+  return share(epoch, size_t(index) * opt_.batch_size * size_t(opt_.world_size));
+}
+
+std::vector<size_t> BatchSampler::share(uint64_t epoch, size_t first) const {
   const std::vector<size_t>& order = epoch_order(epoch);
   const size_t world = size_t(opt_.world_size);
-  const size_t begin = size_t(index) * opt_.batch_size * world;
-  const size_t end = std::min(order.size(), begin + opt_.batch_size * world);
+  const size_t end = std::min(order.size(), first + opt_.batch_size * world);
   std::vector<size_t> out;
-  for (size_t i = begin + size_t(opt_.rank); i < end; i += world) out.push_back(order[i]);
+  for (size_t i = first + size_t(opt_.rank); i < end; i += world) out.push_back(order[i]);
   return out;
 }
 

@@ -57,6 +57,8 @@ class StepRunner {
                   uint64_t step_index = 0);
   AdamW& optimizer() { return adamw_; }
   const LrSchedule& schedule() const { return schedule_; }
+  // A resumed run that re-derived its total steps (another world size) continues on this schedule.
+  void set_schedule(const LrSchedule& schedule) { schedule_ = schedule; }
 
  private:
   Model& model_;

@@ -37,10 +37,13 @@ Trainer::Trainer(Model& model, Trainable trainable, const data::PreparedDataset&
   so.seed = options_.seed;
   so.batch_size = static_cast<size_t>(options_.per_device_train_batch_size);
   so.group_by_length = options_.group_by_length;
+  so.accumulation = static_cast<size_t>(options_.gradient_accumulation_steps);
   so.rank = ctx_.comm.rank();
   so.world_size = ctx_.comm.world_size();
   sampler_ = std::make_unique<data::BatchSampler>(sequence_lengths(data_.train), so);
   plan_ = plan_steps(options_, static_cast<int64_t>(sampler_->batches_per_epoch()));
+  positions_ = StepPositions(static_cast<int64_t>(data_.train.size()), global_micro_batch(),
+                             options_.gradient_accumulation_steps);
 
   StepOptions step;
   step.schedule = options_.lr_scheduler;
@@ -78,21 +81,20 @@ void Trainer::report_status(const char* phase, int64_t step, const std::string& 
   ctx_.log.status(s);
 }
 
-double Trainer::epoch_at(int64_t steps_done) const {
-  return plan_.epoch_progress(steps_done, options_.gradient_accumulation_steps);
+double Trainer::epoch_at(int64_t steps_done) const { return positions_.epoch_progress(steps_done); }
+
+int64_t Trainer::global_micro_batch() const {
+  return options_.per_device_train_batch_size * ctx_.comm.world_size();
 }
 
 std::vector<MicroBatch> Trainer::micro_batches(int64_t step) {
-  const int64_t accumulation = options_.gradient_accumulation_steps;
-  const auto epoch = static_cast<uint64_t>(plan_.epoch_of(step));
-  const int64_t first = plan_.first_micro_batch(step, accumulation);
-  const int64_t last = std::min(first + accumulation, plan_.micro_batches_per_epoch);
+  const auto epoch = static_cast<uint64_t>(positions_.before(step).epoch);
   batches_.clear();
   std::vector<int64_t> tokens;
-  for (int64_t i = first; i < last; ++i) {
+  for (int64_t first : positions_.micro_batch_starts(step)) {
     std::vector<const data::Sequence*> rows;
     int64_t n = 0;
-    for (size_t idx : sampler_->batch(epoch, static_cast<uint64_t>(i))) {
+    for (size_t idx : sampler_->share(epoch, static_cast<size_t>(first))) {
       rows.push_back(&data_.train[idx]);
       n += static_cast<int64_t>(data_.train[idx].size());
     }
@@ -135,7 +137,7 @@ nlohmann::json Trainer::trainer_state(int64_t step) const {
         {"total_steps", plan_.total_steps},
         {"seed", options_.seed},
         {"data_fingerprint", ctx_.data_fingerprint},
-        {"sampler", {{"epoch", plan_.epoch_of(step)}, {"batch", plan_.first_micro_batch(step, options_.gradient_accumulation_steps)}}},
+        {"sampler", {{"epoch", positions_.before(step).epoch}, {"consumed", positions_.before(step).consumed}}},
         {"window_loss", window_loss_},
         {"window_steps", window_steps_},
         {"total_loss", total_loss_},
@@ -159,6 +161,39 @@ std::string Trainer::save(int64_t step, const std::string& reason) {
   return last_checkpoint_;
 }
 
+void Trainer::reanchor(int64_t step, const nlohmann::json& saved, const std::string& state_file) {
+  const nlohmann::json& at = saved.at("sampler");
+  const int64_t sequences = static_cast<int64_t>(data_.train.size());
+  // Checkpoints from before "consumed" existed name the first micro-batch of the step instead.
+  const int64_t consumed =
+      at.contains("consumed") ? at["consumed"].get<int64_t>()
+                              : std::min(sequences, at.at("batch").get<int64_t>() *
+                                                        saved.at("per_device_train_batch_size").get<int64_t>() *
+                                                        saved.at("world_size").get<int64_t>());
+  const DataPosition position{at.at("epoch").get<int64_t>(), consumed};
+  if (step < 0 || position.epoch < 0 || consumed < 0 || consumed > sequences)
+    fail_input(state_file, "the saved data position (epoch " + std::to_string(position.epoch) + ", sequence " +
+                               std::to_string(consumed) + ") is outside the " + std::to_string(sequences) +
+                               " training sequences; resume with the data of the run that wrote it");
+  positions_ = StepPositions(sequences, global_micro_batch(), options_.gradient_accumulation_steps, step, position);
+  const int64_t per_step = global_micro_batch() * options_.gradient_accumulation_steps;
+  const int64_t saved_per_step = saved.at("per_device_train_batch_size").get<int64_t>() *
+                                 saved.at("world_size").get<int64_t>() *
+                                 saved.at("gradient_accumulation_steps").get<int64_t>();
+  if (per_step != saved_per_step || saved.at("world_size") != ctx_.comm.world_size())
+    note("re-sharding: the checkpoint was written with " + std::to_string(saved_per_step) +
+         " sequences per step over " + saved.at("world_size").dump() + " ranks, this run takes " +
+         std::to_string(per_step) + " over " + std::to_string(ctx_.comm.world_size()) +
+         "; it continues at sequence " + std::to_string(position.consumed) + " of epoch " +
+         std::to_string(position.epoch) + "'s order");
+  if (options_.max_steps > 0) return;
+  // An epoch-bounded run ends where the requested epochs of data end, at this run's batching.
+  TrainOptions replanned = options_;
+  replanned.max_steps = std::max<int64_t>(1, positions_.total_steps_for_epochs(options_.num_train_epochs));
+  plan_ = plan_steps(replanned, plan_.micro_batches_per_epoch);
+  runner_->set_schedule(LrSchedule(options_.lr_scheduler, options_.learning_rate, plan_.warmup_steps, plan_.total_steps));
+}
+
 std::string Trainer::resume(const std::string& from) {
   std::string dir = from;
   if (from == "auto") {
@@ -174,14 +209,16 @@ std::string Trainer::resume(const std::string& from) {
   try {
     const nlohmann::json& f = state.at("finetune_cpp");
     const int64_t step = f.at("global_step").get<int64_t>();
+    reanchor(step, f, state_file);
     if (step < 0 || step > plan_.total_steps)
       fail_input(state_file, "global_step " + std::to_string(step) + " is outside this run's " +
                                  std::to_string(plan_.total_steps) + " steps; resume with the flags of the run that wrote it");
     const auto differs = [&](const char* key, const nlohmann::json& now) { return f.at(key) != now; };
-    if (differs("micro_batches_per_epoch", plan_.micro_batches_per_epoch) ||
-        differs("gradient_accumulation_steps", options_.gradient_accumulation_steps) ||
-        differs("seed", options_.seed) || differs("data_fingerprint", ctx_.data_fingerprint))
-      note("warning: " + dir + " was written with other batching, seed or data; the resumed run "
+    const bool regrouped = options_.group_by_length &&
+                           (differs("per_device_train_batch_size", options_.per_device_train_batch_size) ||
+                            differs("gradient_accumulation_steps", options_.gradient_accumulation_steps));
+    if (regrouped || differs("seed", options_.seed) || differs("data_fingerprint", ctx_.data_fingerprint))
+      note("warning: " + dir + " was written with another seed, data or length grouping; the resumed run "
                 "continues from step " + std::to_string(step) + " but will not replay the original exactly");
     runner_->optimizer().set_steps(step);
     window_loss_ = f.at("window_loss").get<double>();
@@ -207,7 +244,6 @@ TrainResult Trainer::train() {
     fail_usage("no training sequences: the training split is empty (check --train_file, "
                "--max_train_samples and --validation_split_percentage)");
   TrainResult result;
-  result.total_steps = plan_.total_steps;
   int64_t start = 0;
   if (!options_.resume_from_checkpoint.empty()) {
     result.resumed_from = resume(options_.resume_from_checkpoint);
@@ -219,6 +255,7 @@ TrainResult Trainer::train() {
       note("no complete checkpoint in " + options_.output_dir + "; starting from step 0");
     }
   }
+  result.total_steps = plan_.total_steps;  // a resume may have re-derived it
   if (ctx_.comm.world_size() > 1) {
     double check[2] = {fingerprint(trainable_.values), 0};
     double rank0 = ctx_.comm.rank() == 0 ? check[0] : 0;
@@ -257,7 +294,7 @@ TrainResult Trainer::train() {
       window_steps_ = 0;
       report_status("training", done);
     }
-    const bool epoch_end = done % plan_.steps_per_epoch == 0;
+    const bool epoch_end = positions_.ends_epoch(step);
     const bool eval_due = options_.do_eval && !data_.eval.empty() &&
                           ((plan_.eval_interval > 0 && done % plan_.eval_interval == 0) ||
                            (options_.eval_strategy == IntervalStrategy::kEpoch && epoch_end));

@@ -1,7 +1,8 @@
 // The training loop of `finetune train`, as the Transformers Trainer runs it: optimizer steps over
 // epochs of the sampler's batches (gradient accumulation, an epoch ending in a possibly shorter
 // accumulation), logging every --logging_steps, evaluation and checkpoints by strategy, exact resume
-// from a checkpoint, and a clean stop on request (SIGTERM: checkpoint, then return interrupted).
+// from a checkpoint (also at another world size or batch: the data continue at the saved sequence,
+// see data_position.h), and a clean stop on request (SIGTERM: checkpoint, then return interrupted).
 // Every rank runs it; only rank 0 logs and writes.
 #pragma once
 #include <atomic>
@@ -18,6 +19,7 @@
 #include "data/sampler.h"
 #include "dist/communicator.h"
 #include "model/model.h"
+#include "train/data_position.h"
 #include "train/run_log.h"
 #include "train/train_options.h"
 #include "train/train_step.h"
@@ -73,6 +75,10 @@ class Trainer {
  private:
   std::vector<MicroBatch> micro_batches(int64_t step);
   std::string resume(const std::string& from);
+  // Continues the data where the checkpoint (`saved`: its "finetune_cpp" state) stopped, whatever
+  // its batching; an epoch-bounded run re-derives its total steps and schedule from there.
+  void reanchor(int64_t step, const nlohmann::json& saved, const std::string& state_file);
+  int64_t global_micro_batch() const;  // sequences per micro-batch over all ranks
   std::string save(int64_t step, const std::string& reason);
   double epoch_at(int64_t steps_done) const;
   void note(const std::string& line);
@@ -84,6 +90,7 @@ class Trainer {
   TrainContext ctx_;
   std::unique_ptr<data::BatchSampler> sampler_;
   StepPlan plan_;
+  StepPositions positions_{0, 1, 1};  // which sequences each step takes (re-anchored by a resume)
   std::unique_ptr<StepRunner> runner_;
   std::vector<data::Batch> batches_;  // the current step's collated micro-batches
 
