@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ make pkg-config git ca-certificates ccache
   libdnnl-dev            # GEMM: oneDNN matmul (AMX bf16 / AVX-512)
   ocl-icd-opencl-dev     # oneDNN's CMake config requires OpenCL, only a Recommends of libdnnl-dev
+  libopenblas-openmp-dev # GEMM: OpenBLAS sgemm engine (OpenMP build: shares our thread pool)
   libsentencepiece-dev   # tokenizer.model
   libpcre2-dev           # tokenizer.json pre-tokenizer regexes (Unicode classes, lookahead)
   libutf8proc-dev        # tokenizer.json NFC normalizer (Qwen)

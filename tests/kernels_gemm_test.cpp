@@ -1,9 +1,11 @@
-// gemm() against a double-precision scalar reference, for every layout and dtype combination,
-// on odd sizes. For bf16 the reference multiplies the same bf16-rounded inputs, so the only
+// gemm() and every engine (gemm_on, gemm_packed) against a double-precision scalar reference, for
+// every layout, dtype, bias and accumulate combination, on odd sizes. For bf16 the reference multiplies the same bf16-rounded inputs, so the only
 // difference left is fp32 accumulation order (and the bf16 rounding of C when c is BF16).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -39,8 +41,15 @@ std::vector<double> reference(const GemmShape& s, const std::vector<float>& a, c
   return c;
 }
 
-void check(GemmShape s) {
-  SCOPED_TRACE(::testing::Message() << "M=" << s.M << " N=" << s.N << " K=" << s.K << " bf16=" << (s.a == DType::BF16)
+// How check() runs the product: gemm() by rule, one named engine, or a weight packed on it.
+struct Runner {
+  std::optional<GemmEngine> engine;
+  bool packed = false;
+};
+
+void check(GemmShape s, Runner run = {}) {
+  SCOPED_TRACE(::testing::Message() << "engine=" << (run.engine ? gemm_engine_name(*run.engine) : "rule")
+                                    << " packed=" << run.packed << " M=" << s.M << " N=" << s.N << " K=" << s.K << " bf16=" << (s.a == DType::BF16)
                                     << " ta=" << s.a_transposed << " tb=" << s.b_transposed
                                     << " bias=" << s.bias << " acc=" << s.accumulate << " cbf16=" << (s.c == DType::BF16));
   auto a = random_vector(s.M * s.K, 1), b = random_vector(s.K * s.N, 2);
@@ -53,8 +62,17 @@ void check(GemmShape s) {
     for (size_t i = 0; i < c0.size(); ++i) c0[i] = bf16_to_f32(cb[i] = f32_to_bf16(c0[i]));
   }
   std::vector<float> c = c0;
-  gemm(s, bf ? static_cast<const void*>(ab.data()) : a.data(), bf ? static_cast<const void*>(bb.data()) : b.data(),
-       bias.data(), s.c == DType::BF16 ? static_cast<void*>(cb.data()) : c.data());
+  const void* pa = bf ? static_cast<const void*>(ab.data()) : a.data();
+  const void* pb = bf ? static_cast<const void*>(bb.data()) : b.data();
+  void* pc = s.c == DType::BF16 ? static_cast<void*>(cb.data()) : c.data();
+  if (run.packed) {
+    const PackedWeight w(s, pb, run.engine);
+    gemm_packed(s, pa, w, bias.data(), pc);
+  } else if (run.engine) {
+    gemm_on(*run.engine, s, pa, pb, bias.data(), pc);
+  } else {
+    gemm(s, pa, pb, bias.data(), pc);
+  }
   if (s.c == DType::BF16)
     for (size_t i = 0; i < c.size(); ++i) c[i] = bf16_to_f32(cb[i]);
   const auto want = reference(s, a, b, bias, c0);
@@ -86,6 +104,54 @@ TEST(KernelsGemm, Bf16ToF32AndToBf16) {
   check({.M = 9, .N = 11, .K = 13, .a = b16, .b = b16, .bias = true, .accumulate = true});
   check({.M = 9, .N = 11, .K = 13, .a = b16, .b = b16, .c = b16, .accumulate = true});
   check({.M = 9, .N = 11, .K = 13, .a = b16, .b = b16, .a_transposed = true});
+}
+
+// Every engine that can run here, plain and with the weight packed, on every combination of
+// transposition, bias, accumulation and output dtype.
+TEST(KernelsGemm, EveryEngineEveryCombination) {
+  int engines_run = 0;
+  for (GemmEngine e : kAllGemmEngines)
+    for (DType dt : {DType::F32, DType::BF16}) {
+      if (!gemm_engine_available(e, GemmShape{.M = 1, .N = 1, .K = 1, .a = dt, .b = dt})) continue;
+      ++engines_run;
+      for (bool ta : {false, true})
+        for (bool tb : {false, true})
+          for (bool bias : {false, true})
+            for (bool acc : {false, true})
+              for (DType c : {DType::F32, DType::BF16}) {
+                if (dt == DType::F32 && c == DType::BF16) continue;
+                const GemmShape s{.M = 7, .N = 37, .K = 19, .a = dt, .b = dt, .c = c,
+                                  .a_transposed = ta, .b_transposed = tb, .bias = bias, .accumulate = acc};
+                check(s, {.engine = e});
+                check(s, {.engine = e, .packed = true});
+              }
+    }
+  EXPECT_GE(engines_run, 2);  // oneDNN fp32 and the widened bf16 path exist everywhere
+}
+
+// Shapes with more than one widened bf16 panel, and a packed weight used on another shape.
+TEST(KernelsGemm, LargeBf16PanelsAndPackedFallback) {
+  const DType b16 = DType::BF16;
+  for (GemmEngine e : kAllGemmEngines) {
+    const GemmShape s{.M = 1, .N = 2100, .K = 4200, .a = b16, .b = b16};
+    if (gemm_engine_available(e, s)) check(s, {.engine = e});
+  }
+  const GemmShape packed{.M = 5, .N = 9, .K = 11};
+  std::vector<float> w = random_vector(9 * 11, 5), x = random_vector(4 * 11, 6);
+  const PackedWeight pw(packed, w.data());
+  std::vector<float> got(4 * 9), want(4 * 9);
+  const GemmShape other{.M = 4, .N = 9, .K = 11};
+  gemm_packed(other, x.data(), pw, nullptr, got.data());
+  gemm(other, x.data(), w.data(), nullptr, want.data());
+  EXPECT_EQ(got, want);
+}
+
+TEST(KernelsGemm, EngineNamesRoundTrip) {
+  for (GemmEngine e : kAllGemmEngines) EXPECT_EQ(gemm_engine_from_name(gemm_engine_name(e)), e);
+  EXPECT_FALSE(gemm_engine_from_name("mkl"));
+  const GemmShape s{.M = 4, .N = 4, .K = 4};
+  EXPECT_TRUE(gemm_engine_available(gemm_engine_for(s), s));
+  EXPECT_FALSE(gemm_backend_summary().empty());
 }
 
 TEST(KernelsGemm, RejectsMixedDtypes) {

@@ -1,0 +1,159 @@
+// The sgemm engines (oneDNN's dnnl_sgemm, OpenBLAS's cblas_sgemm). bf16 runs as exact bf16 products
+// with fp32 sums: A and panels of B are widened to fp32 (every product is then the product of two
+// bf16 values), and a bf16 C is rounded once at the end. Scratch is per thread and grows to the
+// largest shape seen, so many cached shapes do not each hold their own copies.
+#include <dnnl.h>
+#ifdef FT_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+#include <algorithm>
+
+#include "core/buffer.h"
+#include "core/half.h"
+#include "kernels/gemm_engines.h"
+
+namespace ft::gemm_detail {
+namespace {
+
+constexpr int64_t kParallelMin = 1 << 16;  // elements below which a loop stays on one thread
+// Widened B panels of up to this many floats: large panels keep the sgemm from re-packing A for
+// every narrow panel, small ones bound the scratch for the vocabulary-sized weights.
+constexpr int64_t kPanelFloats = int64_t{1} << 23;
+
+void widen(const bf16* in, float* out, int64_t n) {
+#pragma omp parallel for if (n > kParallelMin)
+  for (int64_t i = 0; i < n; ++i) out[i] = bf16_to_f32(in[i]);
+}
+
+// Columns [n0, n0+np) of a row-major [K,N] bf16 matrix into a dense [K,np] fp32 panel.
+void widen_columns(const bf16* in, float* out, int64_t K, int64_t N, int64_t n0, int64_t np) {
+#pragma omp parallel for if (K * np > kParallelMin)
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t j = 0; j < np; ++j) out[k * np + j] = bf16_to_f32(in[k * N + n0 + j]);
+}
+
+float* scratch(int slot, int64_t n) {
+  thread_local Buffer<float> buffers[3];
+  Buffer<float>& b = buffers[slot];
+  if (static_cast<int64_t>(b.size()) < n) b = Buffer<float>(static_cast<size_t>(n));
+  return b.data();
+}
+
+// C[M,N] = A·B + beta·C on fp32 operands, row-major, leading dimensions as stored.
+void sgemm(GemmEngine engine, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+#ifdef FT_HAVE_OPENBLAS
+  if (engine == GemmEngine::kOpenBlas) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), 1.0f, a,
+                static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+                static_cast<blasint>(ldc));
+    return;
+  }
+#endif
+  (void)engine;
+  dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+
+class SgemmPlan : public PackedPlan {
+ public:
+  SgemmPlan(const GemmShape& s, GemmEngine engine, const void* packed_from)
+      : s_(s), engine_(engine) {
+    if (!packed_from) return;
+    if (s.b == DType::BF16) {
+      packed_ = Buffer<float>(static_cast<size_t>(s.N * s.K));
+      widen(static_cast<const bf16*>(packed_from), packed_.data(), s.N * s.K);
+    } else {
+      plain_weight_ = static_cast<const float*>(packed_from);
+    }
+  }
+
+  void run(const void* a, const void* b, const float* bias, void* c) const override {
+    const int64_t M = s_.M, N = s_.N, K = s_.K;
+    const bool bf_out = s_.c == DType::BF16;
+    float* out = bf_out ? scratch(2, M * N) : static_cast<float*>(c);
+    if (bf_out && s_.accumulate) widen(static_cast<const bf16*>(c), out, M * N);
+    const float beta = s_.accumulate ? 1.0f : 0.0f;
+    const int64_t lda = s_.a_transposed ? M : K;
+    if (s_.a == DType::F32 || packed_.size() != 0 || plain_weight_) {
+      sgemm(engine_, s_.a_transposed, s_.b_transposed, M, N, K, widened_a(a),
+            lda, weight(b), s_.b_transposed ? K : N, beta, out, N);
+    } else {
+      multiply_bf16_panels(widened_a(a), lda, static_cast<const bf16*>(b), beta, out);
+    }
+    if (bias) {
+#pragma omp parallel for if (M * N > kParallelMin)
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = 0; n < N; ++n) out[m * N + n] += bias[n];
+    }
+    if (bf_out) {
+      auto* cb = static_cast<bf16*>(c);
+#pragma omp parallel for if (M * N > kParallelMin)
+      for (int64_t i = 0; i < M * N; ++i) cb[i] = f32_to_bf16(out[i]);
+    }
+  }
+
+  size_t packed_bytes() const override { return packed_.size() * sizeof(float); }
+
+ private:
+  const float* widened_a(const void* a) const {
+    if (s_.a == DType::F32) return static_cast<const float*>(a);
+    float* wa = scratch(0, s_.M * s_.K);
+    widen(static_cast<const bf16*>(a), wa, s_.M * s_.K);
+    return wa;
+  }
+
+  const float* weight(const void* b) const {
+    if (packed_.size() != 0) return packed_.data();
+    return plain_weight_ ? plain_weight_ : static_cast<const float*>(b);
+  }
+
+  void multiply_bf16_panels(const float* a, int64_t lda, const bf16* b, float beta, float* out) const {
+    const int64_t N = s_.N, K = s_.K;
+    const int64_t panel_n = std::clamp<int64_t>(kPanelFloats / K, 16, N);
+    float* panel = scratch(1, panel_n * K);
+    for (int64_t n0 = 0; n0 < N; n0 += panel_n) {
+      const int64_t np = std::min(panel_n, N - n0);
+      if (s_.b_transposed)
+        widen(b + n0 * K, panel, np * K);
+      else
+        widen_columns(b, panel, K, N, n0, np);
+      sgemm(engine_, s_.a_transposed, s_.b_transposed, s_.M, np, K, a, lda, panel,
+            s_.b_transposed ? K : np, beta, out + n0, N);
+    }
+  }
+
+  GemmShape s_;
+  GemmEngine engine_;
+  Buffer<float> packed_;
+  const float* plain_weight_ = nullptr;
+};
+
+}  // namespace
+
+bool openblas_linked() {
+#ifdef FT_HAVE_OPENBLAS
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::string openblas_core() {
+#ifdef FT_HAVE_OPENBLAS
+  return openblas_get_corename();
+#else
+  return "";
+#endif
+}
+
+std::unique_ptr<GemmPlan> make_sgemm_plan(const GemmShape& s, GemmEngine engine) {
+  return std::make_unique<SgemmPlan>(s, engine, nullptr);
+}
+
+std::unique_ptr<PackedPlan> make_sgemm_packed(const GemmShape& s, GemmEngine engine, const void* w) {
+  return std::make_unique<SgemmPlan>(s, engine, w);
+}
+
+}  // namespace ft::gemm_detail
