@@ -1,6 +1,7 @@
 // `finetune inspect DIR|ORG/NAME`: what a model directory (or a Hub model, fetched into the HF
 // cache) holds (architecture, shapes, parameter count, stored dtypes) and the memory a LoRA and
-// a full fine-tune of it would need.
+// a full fine-tune of it would need. `finetune inspect --train <train flags>` prints the planned
+// peak of that exact training run, the same plan `finetune train --dry_run` prints.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -8,8 +9,14 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/flag_values.h"
+#include "cli/memory_report.h"
+#include "cli/run_setup.h"
+#include "cli/train_flags.h"
 #include "core/cpu_features.h"
 #include "core/error.h"
+#include "core/process_memory.h"
+#include "data/data_options.h"
 #include "formats/safetensors.h"
 #include "hub/hub.h"
 #include "kernels/gemm.h"
@@ -24,13 +31,6 @@ std::string gib(int64_t bytes) {
   if (bytes >= (int64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / 1073741824.0);
   else std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
   return buf;
-}
-
-void print_estimate(const char* title, const MemoryEstimate& e) {
-  std::printf("%s: %s\n", title, gib(e.total()).c_str());
-  std::printf("  weights %s, trainable params %lld, grads+optimizer %s, activations %s\n",
-              gib(e.weights).c_str(), static_cast<long long>(e.trainable), gib(e.optimizer).c_str(),
-              gib(e.activations).c_str());
 }
 
 void run_inspect(const std::string& name_or_path) {
@@ -64,23 +64,58 @@ void run_inspect(const std::string& name_or_path) {
               gemm_native_bf16() ? "native (oneDNN)" : "via fp32 GEMM on widened bf16 (no AVX-512 bf16/AMX)");
 
   const int64_t T = std::min(c.max_position_embeddings > 0 ? c.max_position_embeddings : 512, 512);
-  std::printf("\nmemory estimates for batch 1 x %lld tokens:\n", static_cast<long long>(T));
-  print_estimate("LoRA r=8 on q_proj,v_proj, bf16 base weights",
-                 estimate_lora(c, 8, {"q_proj", "v_proj"}, 1, T));
-  print_estimate("full fine-tune, fp32 master weights + AdamW", estimate_full(c, 1, T));
-  std::printf("(weights and optimizer state counted exactly: LoRA adapters and full weights keep fp32\n"
-              " value, grad, AdamW m and v = 16 bytes/param; activations are the planned arena with\n"
-              " every layer kept for backward plus one layer of gradient scratch; excludes the\n"
-              " process's code and allocator overhead.)\n");
+  TrainShape shape;
+  shape.seq = T;
+  shape.bf16 = true;
+  shape.lora.targets = parse_lora_targets("q_proj,v_proj");
+  std::printf("\nmemory of batch 1 x %lld tokens (model side; finetune inspect --train FLAGS plans a run):\n",
+              static_cast<long long>(T));
+  std::printf("  LoRA r=8 on q_proj,v_proj, bf16: %s\n", gib(plan_training_memory(c, shape).model_side()).c_str());
+  shape.use_lora = false;
+  std::printf("  full fine-tune, bf16 + fp32 masters: %s\n", gib(plan_training_memory(c, shape).model_side()).c_str());
+}
+
+// `inspect --train <train flags>`: the memory plan `train --dry_run` prints, after opening the
+// model, tokenizer and data exactly as train does.
+void run_inspect_train(TrainFlags flags) {
+  // Nothing is written: without --output_dir the tokenized data is cached only in $FINETUNE_CACHE.
+  const bool no_output_dir = flags.train.output_dir.empty();
+  if (no_output_dir) flags.train.output_dir = ".";
+  ResolvedTrain r = resolve_train_flags(flags);
+  if (no_output_dir && flags.data.options.cache_dir.empty()) r.data.cache_dir = data::default_cache_dir("");
+  const int64_t baseline = measure_runtime_baseline(r.bf16);
+  const RunSetup s = open_run(flags.model, r.data, dist::LaunchInfo{}, flags.dist_timeout);
+  const ModelConfig c = load_model_config(s.model_dir + "/config.json");
+  const TrainShape shape = run_train_shape(r, *s.dataset);
+  std::printf("model: %s; %s, weights in %s%s\n", s.model_dir.c_str(),
+              r.use_lora ? "LoRA" : "full fine-tuning", r.bf16 ? "bf16" : "fp32",
+              r.train.gradient_checkpointing ? ", gradient checkpointing" : "");
+  print_memory_plan(plan_run_memory(c, shape, baseline, resident_bytes()), shape);
 }
 
 }  // namespace
 
 void add_inspect_command(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
+  auto train = std::make_shared<bool>(false);
+  auto flags = std::make_shared<TrainFlags>();
+  flags->do_train = "true";  // planning a training run unless --do_train false says otherwise
   CLI::App* cmd = app.add_subcommand("inspect", "Describe a model directory and its fine-tuning memory");
-  cmd->add_option("model_dir", *dir, "Hugging Face model directory or Hub id (org/name)")->required();
-  cmd->callback([dir] { run_inspect(*dir); });
+  cmd->add_option("model_dir", *dir, "Hugging Face model directory or Hub id (org/name)");
+  cmd->add_flag("--train", *train,
+                "plan the peak memory of `finetune train` given train's flags (model, data, batch, "
+                "LoRA or full, bf16, checkpointing), as train --dry_run prints it");
+  add_train_flags(*cmd, *flags);
+  cmd->allow_extras();
+  cmd->callback([cmd, dir, train, flags] {
+    reject_unknown_flags(*cmd);
+    if (*train) {
+      if (flags->model.model_name_or_path.empty()) flags->model.model_name_or_path = *dir;
+      return run_inspect_train(*flags);
+    }
+    if (dir->empty()) fail_usage("inspect: give a model directory or Hub id, or --train with train's flags");
+    run_inspect(*dir);
+  });
 }
 
 }  // namespace ft::cli

@@ -14,9 +14,11 @@
 
 #include "cli/commands.h"
 #include "cli/flag_values.h"
+#include "cli/memory_report.h"
 #include "cli/run_setup.h"
 #include "cli/train_flags.h"
 #include "core/error.h"
+#include "core/process_memory.h"
 #include "formats/atomic_file.h"
 #include "formats/hf_files.h"
 #include "model/hf_writer.h"
@@ -65,23 +67,18 @@ nlohmann::json flag_values_json(const CLI::App& app) {
   return args;
 }
 
-void print_plan(const RunSetup& s, const ResolvedTrain& r, const StepPlan& plan, const ModelConfig& c) {
+void print_plan(const RunSetup& s, const ResolvedTrain& r, const StepPlan& plan, const ModelConfig& c,
+                const MemoryPlan& m, const TrainShape& shape) {
   const auto& d = *s.dataset;
-  const int64_t T = r.data.max_seq_length;
   const int64_t B = r.train.per_device_train_batch_size;
-  std::vector<std::string> targets;
-  for (int i = 0; i < kLoraTargetCount; ++i)
-    if (r.lora.targets[size_t(i)]) targets.emplace_back(lora_target_name(LoraTarget(i)));
-  const MemoryEstimate m = r.use_lora ? estimate_lora(c, r.lora.rank, targets, B, T) : estimate_full(c, B, T);
-  const auto gib = [](int64_t b) { return double(b) / double(1 << 30); };
   std::printf("plan:\n  model: %s (%s, %d layers, hidden %d, vocab %d), weights in %s\n",
               s.model_dir.c_str(), c.model_type.c_str(), c.num_hidden_layers, c.hidden_size, c.vocab_size,
               r.bf16 ? "bf16" : "fp32");
   if (r.use_lora)
-    std::printf("  LoRA: r=%d alpha=%g dropout=%g on %zu module kinds, %lld trainable parameters\n", r.lora.rank,
-                r.lora.alpha, r.lora.dropout, targets.size(), static_cast<long long>(m.trainable));
+    std::printf("  LoRA: r=%d alpha=%g dropout=%g, %lld trainable parameters\n", r.lora.rank, r.lora.alpha,
+                r.lora.dropout, static_cast<long long>(m.trainable_params));
   else
-    std::printf("  full fine-tuning: %lld trainable parameters\n", static_cast<long long>(m.trainable));
+    std::printf("  full fine-tuning: %lld trainable parameters\n", static_cast<long long>(m.trainable_params));
   std::printf("  data: %zu train records -> %zu sequences (%zu tokens, %zu trained), %zu validation records\n",
               d.train_stats.records, d.train.size(), d.train_stats.tokens, d.train_stats.trained_tokens,
               d.eval_stats.records);
@@ -90,8 +87,7 @@ void print_plan(const RunSetup& s, const ResolvedTrain& r, const StepPlan& plan,
               static_cast<long long>(plan.total_steps), static_cast<long long>(plan.steps_per_epoch),
               static_cast<long long>(plan.micro_batches_per_epoch), static_cast<long long>(B), s.comm->world_size(),
               static_cast<long long>(r.train.gradient_accumulation_steps), static_cast<long long>(plan.warmup_steps));
-  std::printf("  memory (planned peak per process): %.2f GiB = weights %.2f + optimizer %.2f + activations %.2f\n",
-              gib(m.total()), gib(m.weights), gib(m.optimizer), gib(m.activations));
+  print_memory_plan(m, shape);
 }
 
 void write_results(const std::string& dir, const char* name, const nlohmann::json& j) {
@@ -150,6 +146,7 @@ void finish_run(Trainer& trainer, const Trainable& trainable, const RunSetup& s,
 void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   reject_unknown_flags(cmd);
   const ResolvedTrain r = resolve_train_flags(flags);
+  const int64_t baseline = measure_runtime_baseline(r.bf16);
   RunSetup s = open_run(flags.model, r.data, flags.dry_run ? dist::LaunchInfo{} : dist::detect_launch(),
                         flags.dist_timeout);
   const bool rank0 = s.comm->rank() == 0;
@@ -172,12 +169,14 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   say(decision.note);
 
   const ModelConfig config = load_model_config((fs::path(s.model_dir) / "config.json").string());
+  const TrainShape shape = run_train_shape(r, data);
+  const MemoryPlan memory = plan_run_memory(config, shape, baseline, resident_bytes());
   if (flags.dry_run) {
     data::SamplerOptions so;
     so.batch_size = size_t(options.per_device_train_batch_size);
     std::vector<size_t> lengths(data.train.size(), 1);
     const data::BatchSampler sampler(lengths, so);
-    print_plan(s, r, plan_steps(options, int64_t(sampler.batches_per_epoch())), config);
+    print_plan(s, r, plan_steps(options, int64_t(sampler.batches_per_epoch())), config, memory, shape);
     say("dry run: flags, model, tokenizer and data are valid; nothing was trained");
     return;
   }
@@ -226,6 +225,8 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   Trainer trainer(model, trainable, data, options,
                   {*s.comm, log, &g_stop, s.pad_id, data::fingerprint(data), say});
   if (!options.do_train) options.resume_from_checkpoint.clear();
+  if (options.do_train) model.reserve_training(shape.batch, shape.seq);
+  if (rank0) print_memory_plan(memory, shape);
 
   try {
     finish_run(trainer, trainable, s, r, options, log);

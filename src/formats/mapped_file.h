@@ -17,6 +17,9 @@ class MappedFile {
 
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   const std::string& path() const { return path_; }
+  // Drops the whole pages of `range` (inside this mapping; anything else is ignored) from the
+  // process's resident set. They stay in the page cache and fault back in if read again.
+  void release(std::span<const std::byte> range) const;
 
  private:
   std::string path_;

@@ -147,6 +147,10 @@ T load(const std::byte* p, size_t i) {
 }
 }  // namespace
 
+void WeightStore::release(const TensorView& t) const {
+  for (const auto& m : mappings_) m->file.release(t.bytes);
+}
+
 void WeightStore::copy_to_f32(const TensorView& t, float* out) {
   const size_t n = static_cast<size_t>(t.numel());
   const std::byte* p = t.bytes.data();

@@ -47,6 +47,9 @@ class WeightStore {
   // Converts a tensor of any stored dtype into the caller's fp32 or bf16 buffer of numel() elements.
   static void copy_to_f32(const TensorView& t, float* out);
   static void copy_to_bf16(const TensorView& t, uint16_t* out);
+  // After copying: drops the tensor's mapped pages from the resident set, so a loader holds the
+  // converted weights and not the file as well (peak RSS = weights, not weights + file).
+  void release(const TensorView& t) const;
 
  private:
   struct Mapping;

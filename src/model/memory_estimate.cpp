@@ -1,64 +1,117 @@
 #include "model/memory_estimate.h"
 
 #include <algorithm>
+#include <vector>
 
+#include "core/process_memory.h"
+#include "kernels/gemm.h"
 #include "model/activations.h"
 #include "model/weights.h"
 
 namespace ft {
 namespace {
 
-int64_t training_activation_bytes(const ModelConfig& c, int64_t B, int64_t T) {
-  const int64_t chunk_rows = std::clamp<int64_t>((1 << 22) / std::max(c.vocab_size, 1), 1, B * T);
-  const ActivationPlan p = plan_activations(c, B, T, /*keep_layers=*/true, chunk_rows);
-  return (p.total + p.layer_stride) * static_cast<int64_t>(sizeof(float));
+constexpr int64_t kFloat = sizeof(float);
+
+// in/out features of projection t.
+std::pair<int64_t, int64_t> projection_dims(const ModelConfig& c, LoraTarget t) {
+  const int64_t C = c.hidden_size, I = c.intermediate_size;
+  const int64_t q = int64_t{c.num_attention_heads} * c.head_dim;
+  const int64_t kv = int64_t{c.num_key_value_heads} * c.head_dim;
+  switch (t) {
+    case LoraTarget::kQ: return {C, q};
+    case LoraTarget::kK:
+    case LoraTarget::kV: return {C, kv};
+    case LoraTarget::kO: return {q, C};
+    case LoraTarget::kGate:
+    case LoraTarget::kUp: return {C, I};
+    case LoraTarget::kDown: return {I, C};
+  }
+  return {0, 0};
 }
 
-int64_t stored_parameters(const ModelConfig& c) {
+int64_t lora_parameters(const ModelConfig& c, const LoraConfig& lora) {
   int64_t n = 0;
-  for (const auto& s : weight_specs(c)) {
-    int64_t numel = 1;
-    for (int64_t d : s.shape) numel *= d;
-    n += numel;
+  for (int i = 0; i < kLoraTargetCount; ++i) {
+    if (!lora.targets[static_cast<size_t>(i)]) continue;
+    const auto [in, out] = projection_dims(c, LoraTarget(i));
+    n += int64_t{lora.rank} * (in + out) * c.num_hidden_layers;  // A [r,in], B [out,r]
   }
   return n;
 }
 
-// in/out features of a projection named as PEFT's target_modules name it.
-std::pair<int64_t, int64_t> projection_dims(const ModelConfig& c, const std::string& name) {
-  const int64_t C = c.hidden_size, I = c.intermediate_size;
-  const int64_t q = int64_t{c.num_attention_heads} * c.head_dim;
-  const int64_t kv = int64_t{c.num_key_value_heads} * c.head_dim;
-  if (name == "q_proj") return {C, q};
-  if (name == "k_proj" || name == "v_proj") return {C, kv};
-  if (name == "o_proj") return {q, C};
-  if (name == "gate_proj" || name == "up_proj") return {C, I};
-  if (name == "down_proj") return {I, C};
-  return {0, 0};
+// Where the CPU has no native bf16, a bf16 GEMM widens its A operand and panels of B (at most
+// 2^23 floats) to fp32 in per-thread scratch that grows to the largest call (kernels/gemm_sgemm.cpp).
+// The largest A: a projection's input over all tokens, the LM head's chunk of logit gradients, and
+// with full fine-tuning a weight gradient's transposed output gradient. The largest B: a weight
+// (panel-capped), or with full fine-tuning a layer input over all tokens.
+int64_t gemm_scratch_bytes(const ModelConfig& c, const TrainShape& s, int64_t rows, int64_t chunk) {
+  if (!s.bf16 || gemm_native_bf16()) return 0;
+  const int64_t C = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
+  const int64_t QD = int64_t{c.num_attention_heads} * c.head_dim;
+  const int64_t BT = rows * s.seq, widest = std::max({C, I, QD});
+  int64_t a = std::max(BT * widest, chunk * V), b = std::max(widest * std::max(C, QD), V * C);
+  if (s.train && !s.use_lora) {
+    a = std::max({a, widest * BT, V * chunk});
+    b = std::max({b, widest * BT, C * chunk});
+  }
+  constexpr int64_t kPanelFloats = int64_t{1} << 23;
+  return (a + std::min(b, kPanelFloats)) * kFloat;
 }
 
 }  // namespace
 
-MemoryEstimate estimate_lora(const ModelConfig& config, int rank,
-                             const std::vector<std::string>& targets, int64_t B, int64_t T) {
-  MemoryEstimate e;
-  e.weights = stored_parameters(config) * 2;  // bf16
-  for (const auto& t : targets) {
-    const auto [in, out] = projection_dims(config, t);
-    e.trainable += int64_t{rank} * (in + out) * config.num_hidden_layers;  // A [r,in], B [out,r]
+MemoryPlan plan_training_memory(const ModelConfig& c, const TrainShape& s) {
+  MemoryPlan m;
+  const DType dtype = s.bf16 ? DType::BF16 : DType::F32;
+  m.weights = static_cast<int64_t>(weight_storage_bytes(c, dtype));
+  const int64_t full_floats = static_cast<int64_t>(weight_storage_bytes(c, DType::F32)) / kFloat;
+  if (s.use_lora) {
+    m.trainable_params = lora_parameters(c, s.lora);
+    m.trainable_state = 3 * m.trainable_params * kFloat;  // values, AdamW m and v
+    m.gradients = m.trainable_params * kFloat;
+  } else {
+    m.trainable_params = c.parameter_count();
+    // The optimizer steps fp32 masters: the model's own weights in fp32, a copy when bf16.
+    m.trainable_state = (s.bf16 ? 3 : 2) * full_floats * kFloat;
+    m.gradients = full_floats * kFloat;
   }
-  e.optimizer = e.trainable * 16;  // fp32 weight, grad, AdamW m, v
-  e.activations = training_activation_bytes(config, B, T);
-  return e;
+
+  // The arenas as Model sizes them: training micro-batches first (Model::reserve_training), then
+  // evaluation batches, which reuse the training layout and grow it if they hold more tokens.
+  const int64_t V = c.vocab_size, T = s.seq;
+  const bool keep_layers = s.train && !s.gradient_checkpointing;
+  int64_t rows = s.train ? s.batch : 0, logits_rows = 0;
+  ActivationPlan arena;
+  auto fit = [&](int64_t B) {
+    logits_rows = std::max(logits_rows, loss_chunk_rows(V, B * T));
+    const ActivationPlan p = plan_activations(c, B, T, keep_layers, logits_rows);
+    if (p.total > arena.total) arena = p;
+    rows = std::max(rows, B);
+  };
+  if (s.train) fit(s.batch);
+  if (s.eval_batch > 0) fit(s.eval_batch);
+  m.logits_chunk = arena.logits_rows * V * kFloat;
+  m.activation_arena = arena.total * kFloat - m.logits_chunk;
+  const int rank = s.use_lora ? s.lora.rank : 0;
+  m.lora_products = int64_t{c.num_hidden_layers} * kLoraTargetCount * rows * T * rank * kFloat;
+  if (s.train) {
+    const GradientPlan g = plan_gradients(c, s.batch * T, loss_chunk_rows(V, s.batch * T), rank,
+                                          s.gradient_checkpointing, s.use_lora && s.lora.dropout > 0);
+    m.gradient_arena = g.total * kFloat;
+  }
+  m.gemm_scratch = gemm_scratch_bytes(c, s, rows, logits_rows);
+  return m;
 }
 
-MemoryEstimate estimate_full(const ModelConfig& config, int64_t B, int64_t T) {
-  MemoryEstimate e;
-  e.trainable = stored_parameters(config);
-  e.weights = e.trainable * 4;     // fp32 master weights
-  e.optimizer = e.trainable * 12;  // fp32 grads + AdamW m and v
-  e.activations = training_activation_bytes(config, B, T);
-  return e;
+int64_t measure_runtime_baseline(bool bf16) {
+  // Big enough that the GEMM library sets up its per-thread packing buffers, small enough that
+  // its own operands (3 MiB) hardly count.
+  constexpr int64_t n = 512;
+  const DType dt = bf16 ? DType::BF16 : DType::F32;
+  std::vector<float> a(n * n, 0.5f), b(n * n, 0.5f), out(n * n);
+  gemm(GemmShape{.M = n, .N = n, .K = n, .a = dt, .b = dt}, a.data(), b.data(), nullptr, out.data());
+  return resident_bytes();
 }
 
 }  // namespace ft

@@ -28,14 +28,19 @@ Model Model::load(const std::string& dir, DType dtype) {
   return Model(std::move(config), std::move(weights));
 }
 
+void Model::fit(Buffer<float>& buffer, int64_t floats) {
+  if (static_cast<size_t>(floats) <= buffer.size()) return;
+  buffer = Buffer<float>();  // the old one goes first: growing never holds both
+  buffer = Buffer<float>(static_cast<size_t>(floats));
+}
+
 void Model::plan(int64_t B, int64_t T, bool keep_layers, int64_t logits_rows) {
   if (B <= 0 || T <= 0) throw std::invalid_argument("Model::plan: empty batch");
   plan_ = plan_activations(config_, B, T, keep_layers, logits_rows);
-  arena_ = Buffer<float>(static_cast<size_t>(plan_.total));
+  fit(arena_, plan_.total);
   positions_.assign(static_cast<size_t>(B * T), 0);
   const int64_t rank = lora_ ? lora_->config().rank : 0;
-  lora_su_ = Buffer<float>(
-      static_cast<size_t>(config_.num_hidden_layers * kLoraTargetCount * B * T * rank));
+  fit(lora_su_, config_.num_hidden_layers * kLoraTargetCount * B * T * rank);
   const int64_t BT = B * T, C = config_.hidden_size, I = config_.intermediate_size;
   const int64_t QD = int64_t{config_.num_attention_heads} * config_.head_dim;
   const int64_t KVD = int64_t{config_.num_key_value_heads} * config_.head_dim;

@@ -36,7 +36,8 @@ class Model {
   ModelWeights& weights() { return weights_; }
   const ActivationPlan& plan() const { return plan_; }
 
-  // Sizes the activation arena before the first step; calls needing more grow it.
+  // Sizes the activation arena before the first step; calls needing more grow it (the arenas
+  // never shrink: a smaller batch reuses them).
   void plan(int64_t B, int64_t T, bool keep_layers = false, int64_t logits_rows = 0);
 
   // Logits [B*T, V].
@@ -64,6 +65,10 @@ class Model {
   void attach_full_grads(ModelWeights* grads) { full_grads_ = grads; }
   // Keep only each layer's input and recompute the layer in the backward pass.
   void set_gradient_checkpointing(bool on) { checkpointing_ = on; }
+  // Allocates the activation and gradient arenas for training micro-batches of up to B×T tokens
+  // (after attaching adapters and choosing checkpointing), so memory peaks before step 1 and
+  // no later batch reallocates.
+  void reserve_training(int64_t B, int64_t T);
   struct LossSum {
     double sum = 0;  // Σ token losses
     int64_t counted = 0;
@@ -85,6 +90,7 @@ class Model {
  private:
   float* act(int64_t offset, int layer = 0) { return arena_.data() + offset + layer * plan_.layer_stride; }
   void ensure_plan(int64_t B, int64_t T, int64_t logits_rows);
+  static void fit(Buffer<float>& buffer, int64_t floats);  // grows to hold `floats`, never shrinks
   void check_ids(std::span<const int> ids, int64_t n, const char* what) const;
   void set_positions(std::span<const int> positions, int64_t B, int64_t T, int64_t past);
   void set_segments(std::span<const int> segments, int64_t B, int64_t T);

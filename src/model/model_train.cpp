@@ -30,8 +30,12 @@ void Model::plan_training(int64_t B, int64_t T) {
   if (grad_arena_.size() == 0 || gplan_.BT != B * T || gplan_.rank != rank ||
       gplan_.checkpoints != checkpointing_ || gplan_.dropout != dropout) {
     gplan_ = plan_gradients(config_, B * T, chunk, rank, checkpointing_, dropout);
-    grad_arena_ = Buffer<float>(static_cast<size_t>(gplan_.total));
+    fit(grad_arena_, gplan_.total);
   }
+}
+
+void Model::reserve_training(int64_t B, int64_t T) {
+  plan_training(B, T);
 }
 
 void Model::attach_lora(LoraWeights* lora) {

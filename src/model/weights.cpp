@@ -56,15 +56,19 @@ std::vector<WeightSpec> weight_specs(const ModelConfig& c) {
   return specs;
 }
 
+size_t weight_storage_bytes(const ModelConfig& config, DType dtype) {
+  size_t total = 0;
+  for (const auto& s : weight_specs(config)) total += aligned_bytes(spec_bytes(s, dtype));
+  return total;
+}
+
 ModelWeights allocate_weights(const ModelConfig& config, DType dtype) {
   if (dtype != DType::F32 && dtype != DType::BF16)
     throw std::invalid_argument("allocate_weights: dtype must be F32 or BF16");
   const auto specs = weight_specs(config);
-  size_t total = 0;
-  for (const auto& s : specs) total += aligned_bytes(spec_bytes(s, dtype));
   ModelWeights w;
   w.dtype = dtype;
-  w.storage = Buffer<std::byte>(total);
+  w.storage = Buffer<std::byte>(weight_storage_bytes(config, dtype));
   w.layers.resize(static_cast<size_t>(config.num_hidden_layers));
   size_t offset = 0;
   for (const auto& s : specs) {
@@ -123,6 +127,7 @@ ModelWeights load_weights(const WeightStore& store, const ModelConfig& config, D
     offset += aligned_bytes(spec_bytes(s, dtype));
     if (s.is_vector || dtype == DType::F32) WeightStore::copy_to_f32(t, reinterpret_cast<float*>(p));
     else WeightStore::copy_to_bf16(t, reinterpret_cast<uint16_t*>(p));
+    store.release(t);
   }
   return w;
 }

@@ -44,6 +44,8 @@ struct WeightSpec {
 // Every tensor the config implies, in a fixed order (lm_head omitted when tied).
 std::vector<WeightSpec> weight_specs(const ModelConfig& config);
 
+// Bytes of the one allocation allocate_weights makes.
+size_t weight_storage_bytes(const ModelConfig& config, DType dtype);
 // Allocates the weights with every pointer set and contents uninitialised.
 ModelWeights allocate_weights(const ModelConfig& config, DType dtype);
 // The pointer for the tensor named `spec.name` inside `w` (used by loading, saving, tests).

@@ -1,0 +1,25 @@
+// The planned peak memory of a `finetune train` invocation: the shape its flags and data give
+// (micro-batch, the longest padded sequence, evaluation batch, dtype, LoRA or full,
+// checkpointing), the model-side plan, plus the measured process baseline and data. One function
+// for `finetune train --dry_run`, `finetune inspect --train` and the trainer's reservation, so
+// all three agree.
+#pragma once
+#include <cstdint>
+
+#include "cli/run_setup.h"
+#include "cli/train_flags.h"
+#include "model/memory_estimate.h"
+
+namespace ft::cli {
+
+// Tokens per row the collator produces for the longest sequence of either split.
+TrainShape run_train_shape(const ResolvedTrain& r, const data::PreparedDataset& data);
+
+// baseline: RSS measured before the model and data were opened (measure_runtime_baseline);
+// resident: RSS now, after open_run (their difference is the data's share).
+MemoryPlan plan_run_memory(const ModelConfig& config, const TrainShape& shape, int64_t baseline,
+                           int64_t resident);
+
+void print_memory_plan(const MemoryPlan& plan, const TrainShape& shape);
+
+}  // namespace ft::cli
