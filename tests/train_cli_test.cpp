@@ -61,6 +61,20 @@ TEST_F(TrainFixture, BadFlagsAreOneLineErrors) {
   EXPECT_NE(r.output.find("--validation_split_percentage"), std::string::npos) << r.output;
 }
 
+TEST(Cli, AnUnknownCommandIsAUsageErrorWithASuggestion) {
+  for (const char* args : {"trian --help", "trian", "nosuch --output_dir x"}) {
+    const auto r = run_finetune(args);
+    EXPECT_EQ(r.exit_code, 1) << args << ": " << r.output;
+    EXPECT_NE(r.output.find("unknown command"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("Subcommands:"), std::string::npos) << "no help dump for " << args;
+  }
+  EXPECT_NE(run_finetune("trian").output.find("did you mean 'train'?"), std::string::npos);
+  EXPECT_EQ(run_finetune("nosuch").output.find("did you mean"), std::string::npos);
+  const auto help = run_finetune("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("finetune [OPTIONS] SUBCOMMAND"), std::string::npos) << help.output;
+}
+
 TEST_F(TrainFixture, ReferenceSpellingsAndOldStackFlagsAreAccepted) {
   const auto r = run_finetune(base(root / "out") +
                               " --bf16=True --do_eval=true --validation_split_percentage=20 --use_ipex true"

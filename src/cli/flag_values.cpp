@@ -43,6 +43,32 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+namespace {
+
+// The candidate nearest to `word`, or "" when none is near enough to be a plausible typo.
+std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = SIZE_MAX;
+  for (const std::string& name : candidates) {
+    const size_t d = edit_distance(word, name);
+    if (d < best_distance) best_distance = d, best = name;
+  }
+  return best_distance <= std::max<size_t>(3, word.size() / 3) ? best : "";
+}
+
+}  // namespace
+
+void reject_unknown_command(const CLI::App& app, std::string_view word) {
+  if (word.empty() || word.front() == '-') return;
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  if (std::find(names.begin(), names.end(), word) != names.end()) return;
+  const std::string best = closest(word, names);
+  fail_usage("unknown command '" + std::string(word) + "'" +
+             (best.empty() ? "" : "; did you mean '" + best + "'?") +
+             " (finetune --help lists the commands)");
+}
+
 void reject_unknown_flags(const CLI::App& app) {
   const std::vector<std::string> extras = app.remaining();
   if (extras.empty()) return;
@@ -51,19 +77,12 @@ void reject_unknown_flags(const CLI::App& app) {
   const std::string where = config_origin(flag).empty() ? "" : " (from " + config_origin(flag) + ")";
   if (flag.rfind("--", 0) != 0)
     fail_usage("unexpected argument \"" + arg + "\"" + where + "; flags are written --name value");
-  std::string best;
-  size_t best_distance = SIZE_MAX;
-  for (const CLI::Option* opt : app.get_options()) {
-    for (const std::string& name : opt->get_lnames()) {
-      const size_t d = edit_distance(flag.substr(2), name);
-      if (d < best_distance) best_distance = d, best = "--" + name;
-    }
-  }
+  std::vector<std::string> names;
+  for (const CLI::Option* opt : app.get_options())
+    for (const std::string& name : opt->get_lnames()) names.push_back(name);
+  const std::string best = closest(flag.substr(2), names);
   std::string message = "unknown flag " + flag + where;
-  if (!best.empty() && best_distance <= std::max<size_t>(3, flag.size() / 3))
-    message += "; did you mean " + best + "?";
-  else
-    message += "; see --help for the flags";
+  message += best.empty() ? "; see --help for the flags" : "; did you mean --" + best + "?";
   fail_usage(message);
 }
 

@@ -21,6 +21,10 @@ bool bool_value(std::string_view flag, const std::string& text, bool default_val
 // --learning_rate?"), and naming the config file when the flag came from one.
 void reject_unknown_flags(const CLI::App& app);
 
+// A usage error when `word` (the first argument) is not one of the app's subcommands, suggesting
+// the closest ("unknown command 'trian'; did you mean 'train'?"); flags (-x) are left to CLI11.
+void reject_unknown_command(const CLI::App& app, std::string_view word);
+
 // The edit distance used for suggestions (exposed for tests).
 size_t edit_distance(std::string_view a, std::string_view b);
 

@@ -6,10 +6,11 @@
 
 #include "cli/commands.h"
 #include "cli/config_file.h"
+#include "cli/flag_values.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"finetune: fine-tune Hugging Face causal language models on Xeon CPUs"};
+  CLI::App app{"finetune: fine-tune Hugging Face causal language models on Xeon CPUs", "finetune"};
   app.set_version_flag("--version", "finetune.cpp 0.1.0");
   app.require_subcommand(1);
   ft::cli::add_generate_command(app);
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   ft::cli::add_eval_command(app);
   ft::cli::add_init_command(app);
   try {
+    if (argc > 1) ft::cli::reject_unknown_command(app, argv[1]);
     std::vector<std::string> args = ft::cli::expand_config_file({argv + 1, argv + argc});
     std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
     app.parse(args);
