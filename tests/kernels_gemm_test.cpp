@@ -11,6 +11,7 @@
 
 #include "core/half.h"
 #include "kernels/gemm.h"
+#include "test_support.h"
 
 namespace ft {
 namespace {
@@ -152,6 +153,21 @@ TEST(KernelsGemm, EngineNamesRoundTrip) {
   const GemmShape s{.M = 4, .N = 4, .K = 4};
   EXPECT_TRUE(gemm_engine_available(gemm_engine_for(s), s));
   EXPECT_FALSE(gemm_backend_summary().empty());
+}
+
+// FT_GEMM_ENGINE reaches every shape `finetune inspect` lists, and a wrong name is a one-line error.
+TEST(KernelsGemm, EngineOverrideFromTheEnvironment) {
+  const std::string model = (test::fixtures_dir() / "tiny_models" / "mistral").string();
+  ::setenv("FT_GEMM_ENGINE", "onednn-sgemm", 1);
+  const auto forced = test::run_finetune("inspect " + model);
+  ::setenv("FT_GEMM_ENGINE", "bogus", 1);
+  const auto bad = test::run_finetune("inspect " + model);
+  ::unsetenv("FT_GEMM_ENGINE");
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_NE(forced.output.find("F32, 128 tokens (forward/input-grad/weight-grad): q onednn-sgemm/onednn-sgemm/onednn-sgemm"),
+            std::string::npos) << forced.output;
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find("FT_GEMM_ENGINE=bogus: unknown GEMM engine"), std::string::npos) << bad.output;
 }
 
 TEST(KernelsGemm, RejectsMixedDtypes) {

@@ -20,11 +20,32 @@
 #include "formats/safetensors.h"
 #include "hub/hub.h"
 #include "kernels/gemm.h"
+#include "kernels/linear.h"
 #include "model/config.h"
 #include "model/memory_estimate.h"
 
 namespace ft::cli {
 namespace {
+
+// Which engine gemm() takes for each projection of one T-token sequence (forward, input
+// gradient, weight gradient), per compute dtype: the rule of docs/performance-gemm.md.
+void print_gemm_engines(const ModelConfig& c, int64_t T) {
+  const int64_t C = c.hidden_size, I = c.intermediate_size, QD = int64_t{c.num_attention_heads} * c.head_dim,
+                KVD = int64_t{c.num_key_value_heads} * c.head_dim;
+  struct Projection { const char* name; int64_t in, out; };
+  const Projection projections[] = {{"q", C, QD}, {"k/v", C, KVD}, {"o", QD, C}, {"gate/up", C, I}, {"down", I, C}};
+  for (DType dt : {DType::F32, DType::BF16}) {
+    std::printf("gemm engines, %s, %lld tokens (forward/input-grad/weight-grad):", std::string(dtype_name(dt)).c_str(),
+                static_cast<long long>(T));
+    for (const Projection& p : projections) {
+      auto name = [](const GemmShape& s) { return std::string(gemm_engine_name(gemm_engine_for(s))); };
+      std::printf(" %s %s/%s/%s", p.name, name(linear_shape(T, p.in, p.out, dt, false)).c_str(),
+                  name(linear_backward_input_shape(T, p.in, p.out, dt, false)).c_str(),
+                  name(linear_backward_weight_shape(T, p.in, p.out, dt)).c_str());
+    }
+    std::printf("\n");
+  }
+}
 
 std::string gib(int64_t bytes) {
   char buf[32];
@@ -60,10 +81,10 @@ void run_inspect(const std::string& name_or_path) {
   std::printf("stored dtypes:");
   for (const auto& [dtype, count] : by_dtype)
     std::printf(" %s (%d tensors, %lld elements)", dtype.c_str(), count.first, count.second);
-  std::printf("\ncpu: %s; bf16 GEMM %s\n", describe(cpu_features()).c_str(),
-              gemm_native_bf16() ? "native (oneDNN)" : "via fp32 GEMM on widened bf16 (no AVX-512 bf16/AMX)");
+  std::printf("\ncpu: %s\ngemm: %s\n", describe(cpu_features()).c_str(), gemm_backend_summary().c_str());
 
   const int64_t T = std::min(c.max_position_embeddings > 0 ? c.max_position_embeddings : 512, 512);
+  print_gemm_engines(c, T);
   TrainShape shape;
   shape.seq = T;
   shape.bf16 = true;

@@ -148,6 +148,7 @@ void gemm_packed(const GemmShape& s, const void* a, const PackedWeight& w, const
 bool gemm_native_bf16() { return onednn_native_bf16(); }
 
 std::string gemm_backend_summary() {
+  forced_engine();  // an unknown FT_GEMM_ENGINE is reported before anything runs
   std::string out = "oneDNN " + onednn_version();
   out += gemm_native_bf16() ? " (native bf16)" : " (bf16 via widened fp32)";
   out += openblas_linked() ? ", OpenBLAS core " + openblas_core() : ", no OpenBLAS";
