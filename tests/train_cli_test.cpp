@@ -4,12 +4,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
+#include "formats/safetensors.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
 #include "train_test_support.h"
@@ -59,6 +62,23 @@ TEST_F(TrainFixture, BadFlagsAreOneLineErrors) {
   r = run_finetune(base(root / "out") + " --do_eval --dry_run");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("--validation_split_percentage"), std::string::npos) << r.output;
+}
+
+TEST_F(TrainFixture, FullFinetuneUnderBf16SavesTheFp32Weights) {
+  const auto r = run_finetune(base(root / "full") + " --use_lora False --bf16 True --max_steps 2 --learning_rate 1e-4");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto store = ft::WeightStore::open_dir((root / "full").string());
+  const auto& w = store.require("model.layers.0.self_attn.q_proj.weight");
+  ASSERT_EQ(w.dtype, ft::DType::F32);
+  // The bf16 run starts from bf16-rounded weights; a few fp32 AdamW steps leave values that bf16
+  // cannot hold. Saving them rounded would lose what training did.
+  std::vector<float> values(w.bytes.size() / sizeof(float));
+  ft::WeightStore::copy_to_f32(w, values.data());
+  const auto beyond_bf16 = std::count_if(values.begin(), values.end(), [](float v) {
+    return (std::bit_cast<uint32_t>(v) & 0xffffu) != 0;
+  });
+  EXPECT_GT(beyond_bf16, int64_t(values.size()) / 2);
+  EXPECT_EQ(read_json(root / "full" / "config.json")["torch_dtype"], "float32");
 }
 
 TEST(Cli, AnUnknownCommandIsAUsageErrorWithASuggestion) {

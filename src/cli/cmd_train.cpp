@@ -196,7 +196,7 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
     full = std::make_unique<FullFinetune>(model);
     trainable = {full->values(), full->grads(), [&] { full->sync_model(); },
                  [&](const std::string& dir) {
-                   save_hf_model(dir, model, s.model_dir, model.dtype());
+                   save_hf_weights(dir, model.config(), full->fp32_weights(), s.model_dir, DType::F32);
                  },
                  /*save_model_in_checkpoints=*/false};
   }

@@ -102,18 +102,15 @@ void remove_stale_weights(const std::string& dir, const std::set<std::string>& w
 
 }  // namespace
 
-void save_hf_model(const std::string& dir, const Model& model, const std::string& base_dir,
-                   DType dtype, int64_t max_shard_bytes) {
+void save_hf_weights(const std::string& dir, const ModelConfig& config, const ModelWeights& weights,
+                     const std::string& base_dir, DType dtype, int64_t max_shard_bytes) {
   if (dtype != DType::F32 && dtype != DType::BF16)
-    throw std::invalid_argument("save_hf_model: dtype must be F32 or BF16");
-  if (max_shard_bytes <= 0) throw std::invalid_argument("save_hf_model: max_shard_bytes must be > 0");
+    throw std::invalid_argument("save_hf_weights: dtype must be F32 or BF16");
+  if (max_shard_bytes <= 0) throw std::invalid_argument("save_hf_weights: max_shard_bytes must be > 0");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error(kExitUsage, dir + ": cannot create the output directory (" + ec.message() + ")");
 
-  const ModelConfig& config = model.config();
-  // Read only: Model offers no const access to its weights.
-  ModelWeights& weights = const_cast<Model&>(model).weights();
   const auto shards = split_into_shards(weight_specs(config), static_cast<int64_t>(dtype_size(dtype)),
                                         max_shard_bytes);
   nlohmann::json weight_map = nlohmann::json::object();

@@ -13,7 +13,11 @@
 namespace ft {
 
 // `dtype` is F32 or BF16 (norms and biases are stored in it too, as transformers does).
-void save_hf_model(const std::string& dir, const Model& model, const std::string& base_dir,
-                   DType dtype, int64_t max_shard_bytes = 5'000'000'000);
+void save_hf_weights(const std::string& dir, const ModelConfig& config, const ModelWeights& weights,
+                     const std::string& base_dir, DType dtype, int64_t max_shard_bytes = 5'000'000'000);
+inline void save_hf_model(const std::string& dir, const Model& model, const std::string& base_dir,
+                          DType dtype, int64_t max_shard_bytes = 5'000'000'000) {
+  save_hf_weights(dir, model.config(), model.weights(), base_dir, dtype, max_shard_bytes);
+}
 
 }  // namespace ft

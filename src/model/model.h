@@ -34,6 +34,7 @@ class Model {
   const ModelConfig& config() const { return config_; }
   DType dtype() const { return weights_.dtype; }
   ModelWeights& weights() { return weights_; }
+  const ModelWeights& weights() const { return weights_; }
   const ActivationPlan& plan() const { return plan_; }
 
   // Sizes the activation arena before the first step; calls needing more grow it (the arenas

@@ -108,7 +108,7 @@ ModelWeights allocate_weights(const ModelConfig& config, DType dtype) {
   return w;
 }
 
-void* weight_pointer(ModelWeights& w, const ModelConfig& config, const WeightSpec& spec) {
+const void* weight_pointer(const ModelWeights& w, const ModelConfig& config, const WeightSpec& spec) {
   // Recomputes the carve: the layout is a pure function of (config, dtype).
   size_t offset = 0;
   for (const auto& s : weight_specs(config)) {

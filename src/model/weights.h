@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/buffer.h"
@@ -49,7 +50,10 @@ size_t weight_storage_bytes(const ModelConfig& config, DType dtype);
 // Allocates the weights with every pointer set and contents uninitialised.
 ModelWeights allocate_weights(const ModelConfig& config, DType dtype);
 // The pointer for the tensor named `spec.name` inside `w` (used by loading, saving, tests).
-void* weight_pointer(ModelWeights& w, const ModelConfig& config, const WeightSpec& spec);
+const void* weight_pointer(const ModelWeights& w, const ModelConfig& config, const WeightSpec& spec);
+inline void* weight_pointer(ModelWeights& w, const ModelConfig& config, const WeightSpec& spec) {
+  return const_cast<void*>(weight_pointer(std::as_const(w), config, spec));
+}
 
 ModelWeights load_weights(const WeightStore& store, const ModelConfig& config, DType dtype);
 

@@ -4,6 +4,7 @@
 // optimizer updates the model's own weights.
 #pragma once
 #include <span>
+#include <utility>
 
 #include "model/model.h"
 #include "model/weights.h"
@@ -20,6 +21,12 @@ class FullFinetune {
   std::span<float> values();  // the fp32 weights the optimizer updates
   std::span<float> grads();
   void sync_model();  // masters → the model's bf16 weights (no-op for fp32)
+  // The fp32 weights training produced (the masters of a bf16 model): what gets saved, as the
+  // Transformers Trainer saves its fp32 parameters under --bf16. Rounding them to bf16 instead
+  // would undo most of a fine-tune whose updates are below bf16's resolution (lr 2e-5).
+  const ModelWeights& fp32_weights() const {
+    return model_.dtype() == DType::BF16 ? master_ : std::as_const(model_).weights();
+  }
 
  private:
   Model& model_;
