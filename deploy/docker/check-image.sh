@@ -110,7 +110,9 @@ run_pod "$scratch/init.log" --network none "$image" init --config "$pvc/tiny_lla
 # (c) a short run of the medical example's worker command, one worker
 worker_args train --set distributed.workers=1 --set distributed.train.maxSteps=4
 run_pod "$scratch/train.log" --network none "$image" train "${args[@]}"
-check train "exit $?; the adapter is in $pvc/train" [ -s "$vol/train/adapter_model.safetensors" ]
+rc=$?
+adapter=$(ls "$vol/train/adapter_model.safetensors" 2>/dev/null | sed "s|^$vol|$pvc|")
+check train "exit $rc, ${adapter:-no adapter written}" [ "$rc" = 0 -a -n "$adapter" ]
 
 # (d) docker stop once the first loss is logged; then the same command resumes and finishes
 worker_args sigterm --set distributed.workers=1 --set distributed.train.maxSteps=40
