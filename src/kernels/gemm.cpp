@@ -145,12 +145,16 @@ void gemm_packed(const GemmShape& s, const void* a, const PackedWeight& w, const
   w.impl_->plan->run(a, nullptr, s.bias ? bias : nullptr, c);
 }
 
-bool gemm_native_bf16() { return onednn_native_bf16(); }
+bool gemm_native_bf16() {
+  const GemmShape typical{.M = 4096, .N = 4096, .K = 4096, .a = DType::BF16, .b = DType::BF16};
+  return gemm_engine_for(typical) == GemmEngine::kOneDnn;
+}
 
 std::string gemm_backend_summary() {
   forced_engine();  // an unknown FT_GEMM_ENGINE is reported before anything runs
   std::string out = "oneDNN " + onednn_version();
-  out += gemm_native_bf16() ? " (native bf16)" : " (bf16 via widened fp32)";
+  out += onednn_native_bf16() ? " (bf16 matmul available)" : " (no native bf16)";
+  out += gemm_native_bf16() ? ", bf16 runs natively" : ", bf16 runs widened to fp32";
   out += openblas_linked() ? ", OpenBLAS core " + openblas_core() : ", no OpenBLAS";
   const char* forced = std::getenv("FT_GEMM_ENGINE");
   out += forced && *forced ? std::string(", FT_GEMM_ENGINE=") + forced : ", engines by rule";

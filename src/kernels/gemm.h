@@ -1,8 +1,8 @@
 // Matrix multiply: C[M,N] (+)= A[M,K] · B[K,N] (+ bias[N]), fp32 accumulation.
 // B defaults to the Hugging Face Linear layout W[N,K] (out, in), so y = x·Wᵀ + b.
 // Supported dtypes: a,b both F32 (c F32) or both BF16 (c F32 or BF16); bias is fp32.
-// Where the CPU lacks native bf16 (no AVX-512 bf16 / AMX), bf16 runs as exact bf16 products with
-// fp32 accumulation through fp32 GEMM on widened panels, so results agree across machines.
+// Where bf16 is not native (AVX2; AVX-512 without AMX, where fp32 measured faster), bf16 runs as
+// exact bf16 products with fp32 accumulation through fp32 GEMM on widened panels.
 //
 // Several engines compute it; gemm() uses the one the measured rule in gemm_select.cpp names for
 // this CPU kind and shape class (docs/performance-gemm.md). The choice never depends on timing,
@@ -83,7 +83,8 @@ class PackedWeight {
 void gemm_packed(const GemmShape& shape, const void* a, const PackedWeight& w, const float* bias,
                  void* c);
 
-// True when oneDNN runs bf16 matmuls natively on this CPU (AVX-512 bf16 or AMX).
+// True when gemm() runs bf16 natively here (oneDNN on AMX, by the rule or FT_GEMM_ENGINE); false
+// when bf16 is widened to fp32 (AVX2, and AVX-512 without AMX, where fp32 is faster).
 bool gemm_native_bf16();
 // One line for benches and `finetune inspect`: libraries, OpenBLAS core, FT_GEMM_ENGINE.
 std::string gemm_backend_summary();
