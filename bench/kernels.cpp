@@ -154,24 +154,33 @@ void BM_RmsNormBackward(benchmark::State& state) {
   bytes_rate(state, 4 * n * 4);  // reads x, dout, dx; writes dx
 }
 
+// Positions of 8 rows of 512 tokens and Llama's inverse frequencies for head dim 64.
+struct RopeInputs {
+  static constexpr int64_t kHeadDim = 64;
+  std::vector<int> pos = std::vector<int>(kTokens);
+  std::vector<float> inv_freq = std::vector<float>(kHeadDim / 2);
+  RopeInputs() {
+    for (int64_t t = 0; t < kTokens; ++t) pos[static_cast<size_t>(t)] = static_cast<int>(t % 512);
+    for (int64_t i = 0; i < kHeadDim / 2; ++i)
+      inv_freq[static_cast<size_t>(i)] = std::pow(10000.0f, -2.0f * float(i) / float(kHeadDim));
+  }
+};
+
 void BM_RopeForward(benchmark::State& state) {
-  const int64_t C = state.range(0), HD = 64, H = C / HD, n = kTokens * C;
+  const int64_t C = state.range(0), n = kTokens * C;
   auto x = random_floats(n, 1);
-  std::vector<int> pos(kTokens);
-  for (int64_t t = 0; t < kTokens; ++t) pos[static_cast<size_t>(t)] = static_cast<int>(t % 512);
-  std::vector<float> inv_freq(HD / 2);
-  for (int64_t i = 0; i < HD / 2; ++i) inv_freq[static_cast<size_t>(i)] = std::pow(10000.0f, -2.0f * i / HD);
-  for (auto _ : state) rope_forward(x.data(), pos.data(), inv_freq.data(), kTokens, H, HD);
+  const RopeInputs r;
+  for (auto _ : state)
+    rope_forward(x.data(), r.pos.data(), r.inv_freq.data(), kTokens, C / r.kHeadDim, r.kHeadDim);
   bytes_rate(state, 2 * n * 4);
 }
 
 void BM_RopeBackward(benchmark::State& state) {
-  const int64_t C = state.range(0), HD = 64, H = C / HD, n = kTokens * C;
+  const int64_t C = state.range(0), n = kTokens * C;
   auto x = random_floats(n, 1);
-  std::vector<int> pos(kTokens);
-  for (int64_t t = 0; t < kTokens; ++t) pos[static_cast<size_t>(t)] = static_cast<int>(t % 512);
-  std::vector<float> inv_freq(HD / 2, 0.01f);
-  for (auto _ : state) rope_backward(x.data(), pos.data(), inv_freq.data(), kTokens, H, HD);
+  const RopeInputs r;
+  for (auto _ : state)
+    rope_backward(x.data(), r.pos.data(), r.inv_freq.data(), kTokens, C / r.kHeadDim, r.kHeadDim);
   bytes_rate(state, 2 * n * 4);
 }
 
