@@ -4,9 +4,13 @@
 #include <vector>
 
 #include "core/error.h"
+#include "kernels/cross_entropy.h"
+#include "model_test_support.h"
 #include "train/adamw.h"
+#include "train/full_finetune.h"
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
+#include "train/train_step.h"
 
 namespace ft {
 namespace {
@@ -92,6 +96,47 @@ TEST(TrainGradClip, ScalesByGlobalNormOnlyAboveTheLimit) {
   EXPECT_NEAR(a[0], 3.0 / (5.0 + 1e-6), 1e-7);
   EXPECT_NEAR(b[1], 4.0 / (5.0 + 1e-6), 1e-7);
   EXPECT_NEAR(clip_grad_norm(grads, 0.0), 1.0, 1e-5);  // 0 disables clipping, still reports
+}
+
+// With no counted token the gradient is zero, so one AdamW step only applies weight decay:
+// matrices shrink by 1 − lr·wd while norm weights (and biases) stay, as the Trainer exempts them.
+TEST(TrainFullFinetune, WeightDecaySparesNormWeights) {
+  Model model = test::synthetic_model(DType::F32);
+  FullFinetune full(model);
+  const std::vector<float> before(full.values().begin(), full.values().end());
+  StepOptions options;
+  options.schedule = LrScheduleKind::kConstant;
+  options.learning_rate = 0.1;
+  options.adamw.weight_decay = 0.5;
+  options.no_decay = full.vector_ranges();
+  ASSERT_FALSE(options.no_decay.empty());
+  StepRunner runner(model, full.values(), full.grads(), options);
+  const std::vector<int> ids = {3, 4, 5, 6}, labels(4, kIgnoreIndex);
+  MicroBatch mb;
+  mb.ids = ids;
+  mb.labels = labels;
+  mb.B = 1;
+  mb.T = 4;
+  runner.step(std::span(&mb, 1));
+
+  const ModelConfig& c = model.config();
+  for (const WeightSpec& spec : weight_specs(c)) {
+    const auto offset = static_cast<const float*>(weight_pointer(model.weights(), c, spec)) -
+                        full.values().data();
+    const float factor = spec.is_vector ? 1.0f : 1.0f - 0.1f * 0.5f;
+    for (int64_t i = 0; i < 3; ++i)
+      EXPECT_FLOAT_EQ(full.values()[offset + i], before[offset + i] * factor) << spec.name;
+  }
+}
+
+TEST(TrainFullFinetune, NoDecayRangesMustBeSortedAndInside) {
+  Model model = test::synthetic_model(DType::F32);
+  FullFinetune full(model);
+  StepOptions options;
+  options.no_decay = {{10, 5}, {2, 3}};
+  EXPECT_THROW(StepRunner(model, full.values(), full.grads(), options), std::invalid_argument);
+  options.no_decay = {{0, int64_t(full.values().size()) + 1}};
+  EXPECT_THROW(StepRunner(model, full.values(), full.grads(), options), std::invalid_argument);
 }
 
 }  // namespace

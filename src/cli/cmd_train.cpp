@@ -198,7 +198,7 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
                  [&](const std::string& dir) {
                    save_hf_weights(dir, model.config(), full->fp32_weights(), s.model_dir, DType::F32);
                  },
-                 /*save_model_in_checkpoints=*/false};
+                 /*save_model_in_checkpoints=*/false, full->vector_ranges()};
   }
 
   if (rank0) fs::create_directories(options.output_dir);

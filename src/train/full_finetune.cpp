@@ -13,11 +13,16 @@ std::span<float> as_floats(ModelWeights& w) {
   return {reinterpret_cast<float*>(w.storage.data()), w.storage.size() / sizeof(float)};
 }
 
+int64_t elements(const WeightSpec& spec) {
+  int64_t n = 1;
+  for (int64_t d : spec.shape) n *= d;
+  return n;
+}
+
 // Copies every tensor of `from` into `to` (same config), converting matrices between dtypes.
 void copy_weights(ModelWeights& from, ModelWeights& to, const ModelConfig& config) {
   for (const WeightSpec& spec : weight_specs(config)) {
-    int64_t n = 1;
-    for (int64_t d : spec.shape) n *= d;
+    const int64_t n = elements(spec);
     const void* src = weight_pointer(from, config, spec);
     void* dst = weight_pointer(to, config, spec);
     if (spec.is_vector || from.dtype == to.dtype) {
@@ -51,6 +56,18 @@ std::span<float> FullFinetune::values() {
 }
 
 std::span<float> FullFinetune::grads() { return as_floats(grads_); }
+
+std::vector<std::pair<int64_t, int64_t>> FullFinetune::vector_ranges() const {
+  const ModelWeights& w = fp32_weights();
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  for (const WeightSpec& spec : weight_specs(model_.config())) {
+    if (!spec.is_vector) continue;
+    const auto* p = static_cast<const float*>(weight_pointer(w, model_.config(), spec));
+    ranges.emplace_back(p - reinterpret_cast<const float*>(w.storage.data()), elements(spec));
+  }
+  std::sort(ranges.begin(), ranges.end());
+  return ranges;
+}
 
 void FullFinetune::sync_model() {
   if (model_.dtype() == DType::BF16) copy_weights(master_, model_.weights(), model_.config());

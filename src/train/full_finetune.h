@@ -5,6 +5,7 @@
 #pragma once
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "model/model.h"
 #include "model/weights.h"
@@ -21,6 +22,9 @@ class FullFinetune {
   std::span<float> values();  // the fp32 weights the optimizer updates
   std::span<float> grads();
   void sync_model();  // masters → the model's bf16 weights (no-op for fp32)
+  // [offset, offset + n) of every norm weight and bias within values(), in order: the tensors the
+  // Trainer exempts from weight decay.
+  std::vector<std::pair<int64_t, int64_t>> vector_ranges() const;
   // The fp32 weights training produced (the masters of a bf16 model): what gets saved, as the
   // Transformers Trainer saves its fp32 parameters under --bf16. Rounding them to bf16 instead
   // would undo most of a fine-tune whose updates are below bf16's resolution (lr 2e-5).

@@ -8,6 +8,29 @@
 #include "train/grad_clip.h"
 
 namespace ft {
+namespace {
+
+// The optimizer's parameters: `values` in order, split where weight decay switches off.
+std::vector<AdamW::Param> adamw_params(std::span<float> values, std::span<float> grads,
+                                       const std::vector<std::pair<int64_t, int64_t>>& no_decay) {
+  std::vector<AdamW::Param> params;
+  const auto n = static_cast<int64_t>(values.size());
+  int64_t at = 0;
+  auto add = [&](int64_t end, bool decay) {
+    if (end > at) params.push_back({values.data() + at, grads.data() + at, end - at, decay});
+    at = end;
+  };
+  for (const auto& [offset, count] : no_decay) {
+    if (offset < at || count < 0 || offset + count > n)
+      throw std::invalid_argument("StepRunner: no_decay ranges must be sorted, disjoint and inside the values");
+    add(offset, true);
+    add(offset + count, false);
+  }
+  add(n, true);
+  return params;
+}
+
+}  // namespace
 
 void shift_labels(std::span<const int> labels, int64_t B, int64_t T, std::vector<int>& targets) {
   if (static_cast<int64_t>(labels.size()) != B * T)
@@ -28,7 +51,7 @@ StepRunner::StepRunner(Model& model, std::span<float> values, std::span<float> g
       after_update_(std::move(after_update)),
       schedule_(options.schedule, options.learning_rate, options.warmup_steps, options.total_steps),
       max_grad_norm_(options.max_grad_norm),
-      adamw_({{values.data(), grads.data(), static_cast<int64_t>(values.size())}}, options.adamw) {
+      adamw_(adamw_params(values, grads, options.no_decay), options.adamw) {
   if (values.size() != grads.size())
     throw std::invalid_argument("StepRunner: values and grads differ in size");
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "dist/communicator.h"
@@ -34,6 +35,9 @@ struct StepOptions {
   int64_t total_steps = 1;
   double max_grad_norm = 1.0;
   AdamWOptions adamw;
+  // [offset, offset + n) ranges of the values exempt from weight decay, sorted and disjoint: full
+  // fine-tuning's norm weights and biases, which the Trainer exempts too.
+  std::vector<std::pair<int64_t, int64_t>> no_decay = {};
 };
 
 struct StepRecord {

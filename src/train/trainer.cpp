@@ -52,6 +52,7 @@ Trainer::Trainer(Model& model, Trainable trainable, const data::PreparedDataset&
   step.total_steps = plan_.total_steps;
   step.max_grad_norm = options_.max_grad_norm;
   step.adamw = options_.adamw;
+  step.no_decay = trainable_.no_decay;
   runner_ = std::make_unique<StepRunner>(model_, trainable_.values, trainable_.grads, step,
                                          trainable_.after_update, &ctx_.comm);
   model_.set_gradient_checkpointing(options_.gradient_checkpointing);

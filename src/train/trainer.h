@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "data/collate.h"
 #include "data/dataset.h"
@@ -34,6 +36,7 @@ struct Trainable {
   std::function<void()> after_update;  // full fine-tuning: fp32 masters → the model's weights
   std::function<void(const std::string& dir)> save_model;  // model files (the adapter) into dir
   bool save_model_in_checkpoints = true;
+  std::vector<std::pair<int64_t, int64_t>> no_decay = {};  // ranges of values exempt from weight decay
 };
 
 struct TrainContext {
