@@ -59,7 +59,7 @@ run_case() {  # model_dir label batch seq lora(true/false) bf16 ckpt
     --gradient_checkpointing "$7" --lora_target_modules all-linear > "$log" 2>&1 ||
     { echo "$2: train failed:"; tail -3 "$log"; return; }
   local planned measured seq
-  planned=$(sed -n 's/.*memory (planned peak per process, micro-batch [0-9]* x \([0-9]*\) tokens): \([0-9.]*\) MiB/\1 \2/p' "$log" | head -1)
+  planned=$(sed -n 's/.*memory (planned peak per process, micro-batch [0-9]* x \([0-9]*\) tokens): \([0-9.]*\) MiB.*/\1 \2/p' "$log" | head -1)
   seq=${planned% *}
   planned=${planned#* }
   measured=$(grep -o '"peak_rss_bytes":[0-9.e+]*' "$out/metrics.jsonl" | cut -d: -f2 | sort -g | tail -1)

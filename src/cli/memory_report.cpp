@@ -37,8 +37,9 @@ MemoryPlan plan_run_memory(const ModelConfig& config, const TrainShape& shape, i
 }
 
 void print_memory_plan(const MemoryPlan& m, const TrainShape& s) {
-  std::printf("  memory (planned peak per process, micro-batch %lld x %lld tokens): %.1f MiB\n",
-              static_cast<long long>(s.batch), static_cast<long long>(s.seq), mib(m.total()));
+  std::printf("  memory (planned peak per process, micro-batch %lld x %lld tokens): %.1f MiB (%.2f GiB)\n",
+              static_cast<long long>(s.batch), static_cast<long long>(s.seq), mib(m.total()),
+              mib(m.total()) / 1024.0);
   const std::pair<const char*, int64_t> rows[] = {
       {"weights", m.weights},
       {s.use_lora ? "LoRA values + AdamW m, v" : (s.bf16 ? "fp32 masters + AdamW m, v" : "AdamW m, v"),
