@@ -2,8 +2,9 @@
 // weights dominate the process (31M parameters, vocabulary 32000), LoRA and full, fp32 and bf16,
 // with and without gradient checkpointing; each run's peak RSS (VmHWM, as metrics.jsonl records
 // it) must be within 15% of the plan it printed, and `finetune inspect --train` must print the
-// same model-side plan. Memory is not timing, so this is a test; it stays out of the ASan pass
-// (ASan's shadow memory and redzones are not the engine's).
+// same model-side plan; loading holds the weights, not the weights and the mapped file. Memory is
+// not timing, so this is a test; it stays out of the ASan pass (ASan's shadow memory and
+// redzones are not the engine's).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,6 +15,10 @@
 #include <sstream>
 #include <string>
 
+#include "core/process_memory.h"
+#include "formats/safetensors.h"
+#include "model/config.h"
+#include "model/weights.h"
 #include "test_support.h"
 
 namespace {
@@ -104,6 +109,20 @@ TEST_F(TrainMemory, LoraBf16CheckpointingWithinFifteenPercentOfThePlan) {
 }
 TEST_F(TrainMemory, FullFp32WithinFifteenPercentOfThePlan) { check_case("--use_lora false"); }
 TEST_F(TrainMemory, FullBf16WithinFifteenPercentOfThePlan) { check_case("--use_lora false --bf16 true"); }
+
+// Loading converts tensor by tensor out of the mapped file; the file's pages are dropped as they
+// are copied, so while the store is still open the process holds the weights, not weights + file.
+TEST_F(TrainMemory, LoadingHoldsTheWeightsNotTheFile) {
+  const ft::ModelConfig config = ft::load_model_config((model / "config.json").string());
+  const auto file_bytes = static_cast<int64_t>(fs::file_size(model / "model.safetensors"));
+  const int64_t before = ft::resident_bytes();
+  const ft::WeightStore store = ft::WeightStore::open_dir(model.string());
+  const ft::ModelWeights weights = ft::load_weights(store, config, ft::DType::BF16);
+  const int64_t grown = ft::resident_bytes() - before;
+  const auto weight_bytes = static_cast<int64_t>(weights.storage.size());
+  EXPECT_GT(grown, weight_bytes / 2);  // the copy is resident (the check can see memory)
+  EXPECT_LT(grown, weight_bytes + file_bytes / 4) << "weights " << weight_bytes << ", file " << file_bytes;
+}
 
 TEST_F(TrainMemory, InspectTrainRejectsUnknownFlags) {
   const auto r = run_finetune("inspect --train " + flags("--lora_rnak 4"));
