@@ -258,20 +258,25 @@ void check_reference_case(const std::string& name, double loss_tol, double norm_
 }
 
 // Tolerances (relative: loss, grad norm, adapter distance / distance the reference moved).
-// fp32 is the same arithmetic in another order: measured 4e-6 on the adapter. bf16 is compared with
+// fp32 is the same arithmetic in another order. Losses and grad norms agree to ~1e-6; the adapter
+// distance is set by AdamW, which moves an element by lr·g/(|g| + eps): where a gradient is as small
+// as eps (1e-8), its last digits decide the step, and any reordering of fp32 sums changes them
+// (all_rslora_accum: 4e-6 with one attention kernel, 2.4e-4 with the same kernel summing its dot
+// products in order, 2.4e-4 with the tiled one). A wrong gradient moves elements by ~lr each,
+// a distance of order 1, so 1e-3 still catches it. bf16 is compared with
 // torch autocast, which rounds every Linear output (and the LoRA matmuls) to bf16 where this engine
 // keeps fp32: losses agree to ~1e-3 and grad norms to ~1e-2, and because AdamW's first steps move
 // every element by about ±lr whatever its gradient's size, elements with near-zero gradients can
 // step either way: measured 15-20% on the adapter.
-TEST(TrainReference, LoraQvFp32) { check_reference_case("lora_qv_fp32", 1e-5, 1e-4, 1e-4); }
+TEST(TrainReference, LoraQvFp32) { check_reference_case("lora_qv_fp32", 1e-5, 1e-4, 1e-3); }
 TEST(TrainReference, LoraAllLinearRsloraAccumFp32) {
-  check_reference_case("lora_all_rslora_accum_fp32", 1e-5, 1e-4, 1e-4);
+  check_reference_case("lora_all_rslora_accum_fp32", 1e-5, 1e-4, 1e-3);
 }
 TEST(TrainReference, LoraQvBf16) { check_reference_case("lora_qv_bf16", 2e-3, 2e-2, 0.3); }
 TEST(TrainReference, LoraAllLinearRsloraAccumBf16) {
   check_reference_case("lora_all_rslora_accum_bf16", 2e-3, 2e-2, 0.3);
 }
-TEST(TrainReference, FullFp32) { check_reference_case("full_fp32", 1e-5, 1e-4, 1e-4); }
+TEST(TrainReference, FullFp32) { check_reference_case("full_fp32", 1e-5, 1e-4, 1e-3); }
 TEST(TrainReference, FullBf16) { check_reference_case("full_bf16", 2e-3, 2e-2, 0.3); }
 
 TEST(TrainModel, TinyModelOverfitsTwoSequences) {

@@ -1,5 +1,7 @@
 #include "kernels/attention.h"
 
+#include "kernels/attention_tiles.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -9,43 +11,64 @@
 namespace ft {
 namespace {
 
-constexpr int64_t kKeyTile = 64;
+using namespace attention_tiles;
 
-// One query row against its visible keys [first, last], online softmax over key tiles.
-void attend_row(float* out, float* lse, const float* q, const float* k, const float* v,
-                int64_t first, int64_t last, int64_t kv_row_stride, int64_t HD, float scale,
-                float* acc) {
-  float running_max = -std::numeric_limits<float>::infinity();
-  float running_sum = 0.0f;
-  std::fill(acc, acc + HD, 0.0f);
-  float scores[kKeyTile];
-  for (int64_t j0 = first; j0 <= last; j0 += kKeyTile) {
-    const int64_t nj = std::min(kKeyTile, last + 1 - j0);
-    float tile_max = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < nj; ++j) {
-      const float* kr = k + (j0 + j) * kv_row_stride;
-      float dot = 0.0f;
-#pragma omp simd reduction(+ : dot)
-      for (int64_t d = 0; d < HD; ++d) dot += q[d] * kr[d];
-      scores[j] = dot * scale;
-      tile_max = std::max(tile_max, scores[j]);
+// One block of nq query rows of head h against their visible keys, kKeyTile keys at a time with an
+// online softmax per row. first[i]..last[i] are row i's visible keys; rows see no key outside them.
+struct QueryBlock {
+  const float* q;  // nq rows at stride q_ld
+  int64_t q_ld, nq;
+  const int64_t* first;  // [nq]
+  int64_t last0;         // row i's last visible key is last0 + i
+};
+
+void attend_block(float* out, int64_t out_ld, float* lse, const QueryBlock& blk, const float* k,
+                  const float* v, int64_t kv_ld, int64_t HD, float scale, float* scratch) {
+  float* qd = scratch;                       // [nq,HD]
+  float* acc = qd + kQueryBlock * HD;        // [nq,HD]
+  float* kt = acc + kQueryBlock * HD;        // [HD,kKeyTile]
+  float* s = kt + HD * kKeyTile;             // [nq,kKeyTile] scores, then probabilities
+  float* row_max = s + kQueryBlock * kKeyTile;
+  float* row_sum = row_max + kQueryBlock;
+  const int64_t nq = blk.nq;
+  gather_rows(qd, blk.q, nq, blk.q_ld, HD);
+  std::fill_n(acc, nq * HD, 0.0f);
+  std::fill_n(row_max, nq, -std::numeric_limits<float>::infinity());
+  std::fill_n(row_sum, nq, 0.0f);
+  const int64_t lo = *std::min_element(blk.first, blk.first + nq), hi = blk.last0 + nq - 1;
+  for (int64_t j0 = lo; j0 <= hi; j0 += kKeyTile) {
+    const int64_t nj = std::min(kKeyTile, hi + 1 - j0);
+    transpose_tile(kt, k + j0 * kv_ld, nj, kv_ld, HD);
+    tile_products(s, qd, kt, nq, HD);
+    for (int64_t i = 0; i < nq; ++i) {
+      float* p = s + i * kKeyTile;
+      const int64_t a = std::max(j0, blk.first[i]) - j0;
+      const int64_t e = std::min(j0 + nj - 1, blk.last0 + i) - j0;
+      if (a > e) {
+        std::fill_n(p, kKeyTile, 0.0f);
+        continue;
+      }
+      float tile_max = -std::numeric_limits<float>::infinity();
+      for (int64_t j = a; j <= e; ++j) tile_max = std::max(tile_max, p[j] * scale);
+      const float new_max = std::max(row_max[i], tile_max);
+      const float correction = std::exp(row_max[i] - new_max);
+      row_sum[i] *= correction;
+      for (int64_t d = 0; d < HD; ++d) acc[i * HD + d] *= correction;
+      std::fill_n(p, a, 0.0f);
+      for (int64_t j = a; j <= e; ++j) {
+        p[j] = std::exp(p[j] * scale - new_max);
+        row_sum[i] += p[j];
+      }
+      std::fill(p + e + 1, p + kKeyTile, 0.0f);
+      row_max[i] = new_max;
     }
-    const float new_max = std::max(running_max, tile_max);
-    const float correction = std::exp(running_max - new_max);
-    running_sum *= correction;
-    for (int64_t d = 0; d < HD; ++d) acc[d] *= correction;
-    for (int64_t j = 0; j < nj; ++j) {
-      const float p = std::exp(scores[j] - new_max);
-      running_sum += p;
-      const float* vr = v + (j0 + j) * kv_row_stride;
-#pragma omp simd
-      for (int64_t d = 0; d < HD; ++d) acc[d] += p * vr[d];
-    }
-    running_max = new_max;
+    tile_accumulate(acc, HD, s, v + j0 * kv_ld, kv_ld, nq, nj, HD);
   }
-  const float inv = 1.0f / running_sum;
-  for (int64_t d = 0; d < HD; ++d) out[d] = acc[d] * inv;
-  *lse = running_max + std::log(running_sum);
+  for (int64_t i = 0; i < nq; ++i) {
+    const float inv = 1.0f / row_sum[i];
+    for (int64_t d = 0; d < HD; ++d) out[i * out_ld + d] = acc[i * HD + d] * inv;
+    lse[i] = row_max[i] + std::log(row_sum[i]);
+  }
 }
 
 }  // namespace
@@ -79,19 +102,22 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
   // Threads only pay off above a few tens of thousands of multiply-adds (decode steps of small
   // models stay on one thread instead of waking and spinning the pool).
   const int64_t work = s.B * s.NH * s.T * (s.past + s.T) * s.HD;
+  const int64_t blocks = (s.T + kQueryBlock - 1) / kQueryBlock;
 #pragma omp parallel if (work > (1 << 16))
   {
-    std::vector<float> acc(static_cast<size_t>(s.HD));
-#pragma omp for collapse(3) schedule(dynamic, 4)
+    std::vector<float> scratch(static_cast<size_t>(
+        2 * kQueryBlock * s.HD + s.HD * kKeyTile + kQueryBlock * kKeyTile + 2 * kQueryBlock));
+#pragma omp for collapse(3) schedule(dynamic, 1)
     for (int64_t b = 0; b < s.B; ++b)
       for (int64_t h = 0; h < s.NH; ++h)
-        for (int64_t t = 0; t < s.T; ++t) {
-          const int64_t kvh = h / group;
-          const int64_t kv_base = (b * s.kv_capacity * s.NKV + kvh) * s.HD;
-          const int64_t row = ((b * s.T + t) * s.NH + h) * s.HD;
-          const int64_t first = first_key[static_cast<size_t>(b * s.T + t)];
-          attend_row(out + row, lse + (b * s.NH + h) * s.T + t, q + row, k + kv_base, v + kv_base,
-                     first, s.past + t, kv_row_stride, s.HD, scale, acc.data());
+        for (int64_t blk = 0; blk < blocks; ++blk) {
+          const int64_t t0 = blk * kQueryBlock, nq = std::min(kQueryBlock, s.T - t0);
+          const int64_t kv_base = (b * s.kv_capacity * s.NKV + h / group) * s.HD;
+          const int64_t row = ((b * s.T + t0) * s.NH + h) * s.HD;
+          const QueryBlock block{.q = q + row, .q_ld = s.NH * s.HD, .nq = nq,
+                                 .first = first_key.data() + b * s.T + t0, .last0 = s.past + t0};
+          attend_block(out + row, s.NH * s.HD, lse + (b * s.NH + h) * s.T + t0, block,
+                       k + kv_base, v + kv_base, kv_row_stride, s.HD, scale, scratch.data());
         }
   }
 }

@@ -4,35 +4,69 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/attention_tiles.h"
 
 namespace ft {
 namespace {
 
-// Gradients of one query row against its visible keys [first, last]: the probabilities are
-// recomputed from the saved logsumexp, so nothing of size T×T is stored.
-void attend_row_backward(float* dq, float* dk, float* dv, const float* dout, const float* q,
-                         const float* k, const float* v, float lse, float delta, int64_t first,
-                         int64_t last, int64_t kv_row_stride, int64_t HD, float scale) {
-  for (int64_t j = first; j <= last; ++j) {
-    const float* kr = k + j * kv_row_stride;
-    const float* vr = v + j * kv_row_stride;
-    float dot = 0.0f, dp = 0.0f;
-#pragma omp simd reduction(+ : dot, dp)
-    for (int64_t d = 0; d < HD; ++d) {
-      dot += q[d] * kr[d];
-      dp += dout[d] * vr[d];
-    }
-    const float p = std::exp(dot * scale - lse);
-    const float ds = p * (dp - delta) * scale;
-    float* dkr = dk + j * kv_row_stride;
-    float* dvr = dv + j * kv_row_stride;
-#pragma omp simd
-    for (int64_t d = 0; d < HD; ++d) {
-      dq[d] += ds * kr[d];
-      dkr[d] += ds * q[d];
-      dvr[d] += p * dout[d];
-    }
+using namespace attention_tiles;
+
+struct BackwardScratch {
+  std::vector<float> buf;
+  float *qd, *dod, *dqd, *kt, *vt, *p, *ds, *delta;
+  explicit BackwardScratch(int64_t HD)
+      : buf(static_cast<size_t>(3 * kQueryBlock * HD + 2 * HD * kKeyTile +
+                                2 * kQueryBlock * kKeyTile + kQueryBlock)) {
+    qd = buf.data();
+    dod = qd + kQueryBlock * HD;
+    dqd = dod + kQueryBlock * HD;
+    kt = dqd + kQueryBlock * HD;
+    vt = kt + HD * kKeyTile;
+    p = vt + HD * kKeyTile;
+    ds = p + kQueryBlock * kKeyTile;
+    delta = ds + kQueryBlock * kKeyTile;
   }
+};
+
+// Gradients of nq query rows (t0.. of one head) against their visible keys, tile by tile: the
+// probabilities are recomputed from the saved logsumexp, so nothing of size T×T is stored.
+// Adds into dk/dv (rows of this kv head) and writes dq's rows.
+void attend_block_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
+                           const float* q, const float* k, const float* v, const float* lse,
+                           const int64_t* first, int64_t t0, int64_t nq, int64_t q_ld,
+                           int64_t kv_ld, int64_t HD, float scale, BackwardScratch& w) {
+  gather_rows(w.qd, q, nq, q_ld, HD);
+  gather_rows(w.dod, dout, nq, q_ld, HD);
+  std::fill_n(w.dqd, nq * HD, 0.0f);
+  for (int64_t i = 0; i < nq; ++i) {
+    float delta = 0.0f;
+    for (int64_t d = 0; d < HD; ++d) delta += dout[i * q_ld + d] * out[i * q_ld + d];
+    w.delta[i] = delta;
+  }
+  const int64_t lo = *std::min_element(first, first + nq), hi = t0 + nq - 1;
+  for (int64_t j0 = lo; j0 <= hi; j0 += kKeyTile) {
+    const int64_t nj = std::min(kKeyTile, hi + 1 - j0);
+    transpose_tile(w.kt, k + j0 * kv_ld, nj, kv_ld, HD);
+    transpose_tile(w.vt, v + j0 * kv_ld, nj, kv_ld, HD);
+    tile_products(w.p, w.qd, w.kt, nq, HD);
+    tile_products(w.ds, w.dod, w.vt, nq, HD);
+    for (int64_t i = 0; i < nq; ++i) {
+      float *p = w.p + i * kKeyTile, *ds = w.ds + i * kKeyTile;
+      const int64_t a = std::max(j0, first[i]) - j0, e = std::min(j0 + nj - 1, t0 + i) - j0;
+      for (int64_t j = 0; j < kKeyTile; ++j) {
+        if (j < a || j > e) {
+          p[j] = ds[j] = 0.0f;
+          continue;
+        }
+        p[j] = std::exp(p[j] * scale - lse[i]);
+        ds[j] = p[j] * (ds[j] - w.delta[i]) * scale;
+      }
+    }
+    tile_accumulate_transposed(dv + j0 * kv_ld, kv_ld, w.p, w.dod, HD, nq, nj, HD);
+    tile_accumulate_transposed(dk + j0 * kv_ld, kv_ld, w.ds, w.qd, HD, nq, nj, HD);
+    tile_accumulate(w.dqd, HD, w.ds, k + j0 * kv_ld, kv_ld, nq, nj, HD);
+  }
+  for (int64_t i = 0; i < nq; ++i) std::copy_n(w.dqd + i * HD, HD, dq + i * q_ld);
 }
 
 }  // namespace
@@ -46,28 +80,30 @@ void attention_backward(float* dq, float* dk, float* dv, const float* dout, cons
   const int64_t group = s.NH / s.NKV;
   const int64_t kv_row_stride = s.NKV * s.HD;
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.HD));
+  const int64_t q_ld = s.NH * s.HD;
   // One task per (batch, kv head) owns its dk/dv rows, so no two threads write the same element.
-#pragma omp parallel for collapse(2) schedule(dynamic, 1)
-  for (int64_t b = 0; b < s.B; ++b)
-    for (int64_t kvh = 0; kvh < s.NKV; ++kvh) {
-      const int64_t kv_base = (b * s.T * s.NKV + kvh) * s.HD;
-      for (int64_t t = 0; t < s.T; ++t) {
-        std::fill_n(dk + kv_base + t * kv_row_stride, s.HD, 0.0f);
-        std::fill_n(dv + kv_base + t * kv_row_stride, s.HD, 0.0f);
-        for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
-          std::fill_n(dq + ((b * s.T + t) * s.NH + h) * s.HD, s.HD, 0.0f);
-      }
-      for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
+#pragma omp parallel
+  {
+    BackwardScratch scratch(s.HD);
+#pragma omp for collapse(2) schedule(dynamic, 1)
+    for (int64_t b = 0; b < s.B; ++b)
+      for (int64_t kvh = 0; kvh < s.NKV; ++kvh) {
+        const int64_t kv_base = (b * s.T * s.NKV + kvh) * s.HD;
         for (int64_t t = 0; t < s.T; ++t) {
-          const int64_t row = ((b * s.T + t) * s.NH + h) * s.HD;
-          float delta = 0.0f;
-          for (int64_t d = 0; d < s.HD; ++d) delta += dout[row + d] * out[row + d];
-          const int64_t first = first_key[static_cast<size_t>(b * s.T + t)];
-          attend_row_backward(dq + row, dk + kv_base, dv + kv_base, dout + row, q + row,
-                              k + kv_base, v + kv_base, lse[(b * s.NH + h) * s.T + t], delta,
-                              first, t, kv_row_stride, s.HD, scale);
+          std::fill_n(dk + kv_base + t * kv_row_stride, s.HD, 0.0f);
+          std::fill_n(dv + kv_base + t * kv_row_stride, s.HD, 0.0f);
         }
-    }
+        for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
+          for (int64_t t0 = 0; t0 < s.T; t0 += kQueryBlock) {
+            const int64_t row = ((b * s.T + t0) * s.NH + h) * s.HD;
+            attend_block_backward(dq + row, dk + kv_base, dv + kv_base, dout + row, out + row,
+                                  q + row, k + kv_base, v + kv_base, lse + (b * s.NH + h) * s.T + t0,
+                                  first_key.data() + b * s.T + t0, t0,
+                                  std::min(kQueryBlock, s.T - t0), q_ld, kv_row_stride, s.HD,
+                                  scale, scratch);
+          }
+      }
+  }
 }
 
 }  // namespace ft
