@@ -67,24 +67,6 @@ TEST(DataSampler, RanksAreDisjointAndCoverTheEpoch) {
   EXPECT_EQ(std::set<size_t>(seen.begin(), seen.end()).size(), n);
 }
 
-TEST(DataSampler, ResumeFromSavedPositionReplaysExactly) {
-  SamplerOptions opt;
-  opt.batch_size = 3;
-  opt.seed = 7;
-  BatchSampler full(std::vector<size_t>(20, 1), opt);
-  std::vector<std::vector<size_t>> reference;
-  SamplerPosition saved;
-  for (int step = 0; step < 17; ++step) {
-    if (step == 9) saved = full.position();
-    reference.push_back(full.next());
-  }
-  EXPECT_EQ(saved.epoch, 1u);  // 7 batches per epoch
-  BatchSampler resumed(std::vector<size_t>(20, 1), opt);
-  resumed.restore(saved);
-  for (int step = 9; step < 17; ++step) EXPECT_EQ(resumed.next(), reference[size_t(step)]) << step;
-  EXPECT_THROW(resumed.restore({0, 99}), ft::Error);
-}
-
 TEST(DataSampler, GroupByLengthSortsWithinMegabatches) {
   std::vector<size_t> lengths;
   for (size_t i = 0; i < 40; ++i) lengths.push_back((i * 37) % 101);

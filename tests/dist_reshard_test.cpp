@@ -56,10 +56,13 @@ TEST(DistReshard, AFreshRunIsTheStepPlan) {
           SCOPED_TRACE(testing::Message() << "n " << n << " mb " << mb << " acc " << acc << " epochs " << epochs);
           EXPECT_EQ(p.steps_per_epoch(), plan.steps_per_epoch);
           EXPECT_EQ(p.total_steps_for_epochs(epochs), plan.total_steps);
+          // A fresh run's arithmetic: epochs of steps_per_epoch steps, the last one shorter.
+          const int64_t spe = plan.steps_per_epoch, micro = plan.micro_batches_per_epoch;
           for (int64_t s = 0; s < plan.total_steps; ++s) {
-            EXPECT_EQ(p.before(s).epoch, plan.epoch_of(s));
-            EXPECT_EQ(p.micro_batch_starts(s).front(), plan.first_micro_batch(s, acc) * mb);
-            EXPECT_DOUBLE_EQ(p.epoch_progress(s + 1), plan.epoch_progress(s + 1, acc));
+            EXPECT_EQ(p.before(s).epoch, s / spe);
+            EXPECT_EQ(p.micro_batch_starts(s).front(), (s % spe) * acc * mb);
+            const double progress = double(s / spe) + double(std::min(micro, (s % spe + 1) * acc)) / double(micro);
+            EXPECT_DOUBLE_EQ(p.epoch_progress(s + 1), progress);
             EXPECT_EQ(p.ends_epoch(s), (s + 1) % plan.steps_per_epoch == 0);
           }
         }

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
+#include "train/data_position.h"
 #include "train/output_dir.h"
 #include "train/run_log.h"
 #include "train/train_options.h"
@@ -26,12 +27,13 @@ TEST(StepPlan, EpochEndsWithAShorterAccumulation) {
   const ft::StepPlan p = ft::plan_steps(o, 10);  // 10 micro-batches: steps of 4, 4, 2
   EXPECT_EQ(p.steps_per_epoch, 3);
   EXPECT_EQ(p.total_steps, 6);
-  EXPECT_EQ(p.epoch_of(3), 1);
-  EXPECT_EQ(p.first_micro_batch(2, 4), 8);
-  EXPECT_EQ(p.first_micro_batch(4, 4), 4);
-  EXPECT_DOUBLE_EQ(p.epoch_progress(1, 4), 0.4);
-  EXPECT_DOUBLE_EQ(p.epoch_progress(3, 4), 1.0);
-  EXPECT_DOUBLE_EQ(p.epoch_progress(4, 4), 1.4);
+  const ft::StepPositions positions(10, 1, 4);  // 10 sequences in micro-batches of 1
+  EXPECT_EQ(positions.before(3).epoch, 1);
+  EXPECT_EQ(positions.micro_batch_starts(2).front(), 8);
+  EXPECT_EQ(positions.micro_batch_starts(4).front(), 4);
+  EXPECT_DOUBLE_EQ(positions.epoch_progress(1), 0.4);
+  EXPECT_DOUBLE_EQ(positions.epoch_progress(3), 1.0);
+  EXPECT_DOUBLE_EQ(positions.epoch_progress(4), 1.4);
 }
 
 TEST(StepPlan, MaxStepsAndFractionalIntervals) {

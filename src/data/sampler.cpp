@@ -57,22 +57,4 @@ std::vector<size_t> BatchSampler::share(uint64_t epoch, size_t first) const {
   return out;
 }
 
-std::vector<size_t> BatchSampler::next() {
-  std::vector<size_t> out = batch(pos_.epoch, pos_.batch);
-  if (++pos_.batch >= batches_per_epoch()) {
-    pos_.batch = 0;
-    ++pos_.epoch;
-  }
-  return out;
-}
-
-void BatchSampler::restore(const SamplerPosition& pos) {
-  if (pos.batch >= batches_per_epoch())
-    fail_input("sampler state", "batch " + std::to_string(pos.batch) + " is beyond the " +
-                                    std::to_string(batches_per_epoch()) +
-                                    " batches of an epoch; the data or batch size changed since "
-                                    "the checkpoint");
-  pos_ = pos;
-}
-
 }  // namespace ft::data

@@ -24,12 +24,6 @@ struct SamplerOptions {
   int world_size = 1;
 };
 
-struct SamplerPosition {
-  uint64_t epoch = 0;
-  uint64_t batch = 0;  // the next batch within the epoch
-  bool operator==(const SamplerPosition&) const = default;
-};
-
 class BatchSampler {
  public:
   // lengths[i] = length of sequence i (used only by group_by_length).
@@ -41,18 +35,12 @@ class BatchSampler {
   // This rank's share of the global batch that starts at position `first` of the epoch's global
   // order (any position: a resumed run's batches need not align with the checkpointing run's).
   std::vector<size_t> share(uint64_t epoch, size_t first) const;
-  // The batch at the current position, then advances (into the next epoch after the last batch).
-  std::vector<size_t> next();
-
-  SamplerPosition position() const { return pos_; }
-  void restore(const SamplerPosition& pos);  // throws ft::Error (exit 2) if out of range
 
  private:
   const std::vector<size_t>& epoch_order(uint64_t epoch) const;
 
   std::vector<size_t> lengths_;
   SamplerOptions opt_;
-  SamplerPosition pos_;
   mutable uint64_t cached_epoch_ = UINT64_MAX;
   mutable std::vector<size_t> cached_order_;
 };

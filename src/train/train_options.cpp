@@ -56,14 +56,6 @@ int64_t interval(double value, int64_t total) {
 }
 }  // namespace
 
-double StepPlan::epoch_progress(int64_t steps_done, int64_t accumulation) const {
-  if (steps_done <= 0) return 0.0;
-  const int64_t epoch = (steps_done - 1) / steps_per_epoch;
-  const int64_t micro_done =
-      std::min(micro_batches_per_epoch, ((steps_done - 1) % steps_per_epoch + 1) * accumulation);
-  return double(epoch) + double(micro_done) / double(micro_batches_per_epoch);
-}
-
 StepPlan plan_steps(const TrainOptions& o, int64_t micro_batches_per_epoch) {
   StepPlan p;
   p.micro_batches_per_epoch = micro_batches_per_epoch;

@@ -62,13 +62,6 @@ struct StepPlan {
   int64_t warmup_steps = 0;
   int64_t logging_interval = 0, eval_interval = 0, save_interval = 0;  // in optimizer steps
 
-  // The micro-batch range [first, last) of optimizer step `step` (0-based) within its epoch.
-  int64_t epoch_of(int64_t step) const { return step / steps_per_epoch; }
-  int64_t first_micro_batch(int64_t step, int64_t accumulation) const {
-    return (step % steps_per_epoch) * accumulation;
-  }
-  // Epochs completed after `steps_done` optimizer steps, as a fraction (the logs' "epoch").
-  double epoch_progress(int64_t steps_done, int64_t accumulation) const;
 };
 
 StepPlan plan_steps(const TrainOptions& options, int64_t micro_batches_per_epoch);
