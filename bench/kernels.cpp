@@ -166,21 +166,13 @@ struct RopeInputs {
   }
 };
 
-void BM_RopeForward(benchmark::State& state) {
+// rope_forward or rope_backward (same signature, in place).
+template <auto rope>
+void BM_Rope(benchmark::State& state) {
   const int64_t C = state.range(0), n = kTokens * C;
   auto x = random_floats(n, 1);
   const RopeInputs r;
-  for (auto _ : state)
-    rope_forward(x.data(), r.pos.data(), r.inv_freq.data(), kTokens, C / r.kHeadDim, r.kHeadDim);
-  bytes_rate(state, 2 * n * 4);
-}
-
-void BM_RopeBackward(benchmark::State& state) {
-  const int64_t C = state.range(0), n = kTokens * C;
-  auto x = random_floats(n, 1);
-  const RopeInputs r;
-  for (auto _ : state)
-    rope_backward(x.data(), r.pos.data(), r.inv_freq.data(), kTokens, C / r.kHeadDim, r.kHeadDim);
+  for (auto _ : state) rope(x.data(), r.pos.data(), r.inv_freq.data(), kTokens, C / r.kHeadDim, r.kHeadDim);
   bytes_rate(state, 2 * n * 4);
 }
 
@@ -251,8 +243,8 @@ void intermediate_sizes(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_RmsNormForward)->Apply(hidden_sizes);
 BENCHMARK(BM_RmsNormBackward)->Apply(hidden_sizes);
-BENCHMARK(BM_RopeForward)->Apply(hidden_sizes);
-BENCHMARK(BM_RopeBackward)->Apply(hidden_sizes);
+BENCHMARK(BM_Rope<rope_forward>)->Name("BM_RopeForward")->Apply(hidden_sizes);
+BENCHMARK(BM_Rope<rope_backward>)->Name("BM_RopeBackward")->Apply(hidden_sizes);
 BENCHMARK(BM_SwiGluForward)->Apply(intermediate_sizes);
 BENCHMARK(BM_SwiGluBackward)->Apply(intermediate_sizes);
 BENCHMARK(BM_ConvertToBf16)->Apply(intermediate_sizes);

@@ -35,7 +35,8 @@ void add_target(LoraTargets& targets, std::string_view name) {
              "' matches no module of the model; valid names: " + valid_names());
 }
 
-// (in, out) features of each projection.
+}  // namespace
+
 std::pair<int64_t, int64_t> projection_shape(const ModelConfig& c, LoraTarget t) {
   const int64_t C = c.hidden_size, I = c.intermediate_size;
   const int64_t QD = int64_t{c.num_attention_heads} * c.head_dim;
@@ -51,8 +52,6 @@ std::pair<int64_t, int64_t> projection_shape(const ModelConfig& c, LoraTarget t)
   }
   return {0, 0};
 }
-
-}  // namespace
 
 std::string_view lora_target_name(LoraTarget t) { return kNames[static_cast<size_t>(t)]; }
 

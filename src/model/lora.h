@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/buffer.h"
@@ -25,6 +26,8 @@ using LoraTargets = std::array<bool, kLoraTargetCount>;
 
 std::string_view lora_target_name(LoraTarget t);    // "q_proj"
 std::string_view lora_target_parent(LoraTarget t);  // "self_attn" or "mlp"
+// (in, out) features of projection t in a model of config c.
+std::pair<int64_t, int64_t> projection_shape(const ModelConfig& c, LoraTarget t);
 
 // --lora_target_modules: names separated by commas and/or spaces, or a list of them. Accepts the
 // module names (q_proj ... down_proj), PEFT-style suffixes (self_attn.q_proj, mlp.down_proj) and

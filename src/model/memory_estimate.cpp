@@ -6,6 +6,7 @@
 #include "core/process_memory.h"
 #include "kernels/gemm.h"
 #include "model/activations.h"
+#include "model/lora.h"
 #include "model/weights.h"
 
 namespace ft {
@@ -13,28 +14,11 @@ namespace {
 
 constexpr int64_t kFloat = sizeof(float);
 
-// in/out features of projection t.
-std::pair<int64_t, int64_t> projection_dims(const ModelConfig& c, LoraTarget t) {
-  const int64_t C = c.hidden_size, I = c.intermediate_size;
-  const int64_t q = int64_t{c.num_attention_heads} * c.head_dim;
-  const int64_t kv = int64_t{c.num_key_value_heads} * c.head_dim;
-  switch (t) {
-    case LoraTarget::kQ: return {C, q};
-    case LoraTarget::kK:
-    case LoraTarget::kV: return {C, kv};
-    case LoraTarget::kO: return {q, C};
-    case LoraTarget::kGate:
-    case LoraTarget::kUp: return {C, I};
-    case LoraTarget::kDown: return {I, C};
-  }
-  return {0, 0};
-}
-
 int64_t lora_parameters(const ModelConfig& c, const LoraConfig& lora) {
   int64_t n = 0;
   for (int i = 0; i < kLoraTargetCount; ++i) {
     if (!lora.targets[static_cast<size_t>(i)]) continue;
-    const auto [in, out] = projection_dims(c, LoraTarget(i));
+    const auto [in, out] = projection_shape(c, LoraTarget(i));
     n += int64_t{lora.rank} * (in + out) * c.num_hidden_layers;  // A [r,in], B [out,r]
   }
   return n;
