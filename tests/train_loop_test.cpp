@@ -70,6 +70,14 @@ TEST(TrainOptions, ValidateNamesTheFlag) {
   EXPECT_THROW(o.validate(), ft::Error);
   o.eval_steps = 0;
   EXPECT_NO_THROW(o.validate());
+  o.ddp_bucket_cap_mb = 0;
+  try {
+    o.validate();
+    FAIL();
+  } catch (const ft::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--ddp_bucket_cap_mb"), std::string::npos);
+  }
+  o.ddp_bucket_cap_mb = 25;
   o.do_train = false;
   EXPECT_THROW(o.validate(), ft::Error);  // nothing to do
 }

@@ -191,14 +191,15 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
     lora->init(options.seed);
     model.attach_lora(lora.get());
     trainable = {lora->values(), lora->grads(), {},
-                 [&](const std::string& dir) { save_peft_adapter(dir, *lora, flags.model.model_name_or_path); }};
+                 [&](const std::string& dir) { save_peft_adapter(dir, *lora, flags.model.model_name_or_path); },
+                 /*save_model_in_checkpoints=*/true, {}, lora->layer_offsets()};
   } else {
     full = std::make_unique<FullFinetune>(model);
     trainable = {full->values(), full->grads(), [&] { full->sync_model(); },
                  [&](const std::string& dir) {
                    save_hf_weights(dir, model.config(), full->fp32_weights(), s.model_dir, DType::F32);
                  },
-                 /*save_model_in_checkpoints=*/false, full->vector_ranges()};
+                 /*save_model_in_checkpoints=*/false, full->vector_ranges(), full->layer_offsets()};
   }
 
   if (rank0) fs::create_directories(options.output_dir);

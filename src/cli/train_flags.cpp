@@ -87,6 +87,8 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
 
   g = "Run";
   option(app, g, "--dist_timeout", f.dist_timeout, "seconds to wait for peers (rendezvous and every collective)");
+  option(app, g, "--ddp_bucket_cap_mb", t.ddp_bucket_cap_mb,
+         "all-reduce gradients in buckets of N MiB, each while the backward pass computes the rest");
   app.add_flag("--dry_run", f.dry_run, "check flags, model, tokenizer and data; print the plan; do not train")->group(g);
   g = "Accepted from the Python stack (no effect)";
   for (auto [name, target] : {std::pair{"--use_ipex", &f.use_ipex}, {"--ddp_backend", &f.ddp_backend},

@@ -105,6 +105,7 @@ LoraWeights::LoraWeights(const ModelConfig& model, const LoraConfig& config) : c
   layers_.resize(static_cast<size_t>(model.num_hidden_layers));
   int64_t offset = 0;
   for (int l = 0; l < model.num_hidden_layers; ++l) {
+    layer_offsets_.push_back(offset);
     for (int i = 0; i < kLoraTargetCount; ++i) {
       if (!config_.targets[static_cast<size_t>(i)]) continue;
       const auto t = static_cast<LoraTarget>(i);
@@ -121,6 +122,7 @@ LoraWeights::LoraWeights(const ModelConfig& model, const LoraConfig& config) : c
       tensors_.push_back({prefix + "lora_B.weight", {out, r}, m.B, m.dB});
     }
   }
+  layer_offsets_.push_back(offset);
   std::fill(values_.begin(), values_.end(), 0.0f);
   zero_grads();
 }

@@ -76,6 +76,10 @@ class LoraWeights {
   const std::vector<LoraTensor>& tensors() const { return tensors_; }
   std::span<float> values() { return {values_.data(), values_.size()}; }
   std::span<float> grads() { return {grads_.data(), grads_.size()}; }
+  // Where each layer's tensors begin in values()/grads() (layers are stored in order), for
+  // l = 0..L; [L] is the end. Data parallelism all-reduces a layer's gradients once its backward
+  // pass is done.
+  const std::vector<int64_t>& layer_offsets() const { return layer_offsets_; }
 
   // PEFT's initial state: A from the seeded counter RNG (element i of values() draws index i of
   // stream kLoraInit), B zero. Gradients are zeroed.
@@ -86,6 +90,7 @@ class LoraWeights {
   LoraConfig config_;
   std::vector<std::array<LoraModule, kLoraTargetCount>> layers_;
   std::vector<LoraTensor> tensors_;
+  std::vector<int64_t> layer_offsets_;
   Buffer<float> values_, grads_;
 };
 

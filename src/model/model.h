@@ -9,8 +9,10 @@
 // otherwise). Empty segments = one document per row.
 // Returned spans point into the model's activation arena and are valid until the next call.
 #pragma once
+#include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/buffer.h"
@@ -66,6 +68,10 @@ class Model {
   void attach_full_grads(ModelWeights* grads) { full_grads_ = grads; }
   // Keep only each layer's input and recompute the layer in the backward pass.
   void set_gradient_checkpointing(bool on) { checkpointing_ = on; }
+  // Called by forward_backward as the backward pass finishes parts of the gradients: with L
+  // (num_hidden_layers) once the final norm and LM head are done, then with l after layer l, and
+  // with −1 after the embedding (everything). Data parallelism starts all-reducing from it.
+  void set_backward_progress(std::function<void(int layer)> hook) { backward_progress_ = std::move(hook); }
   // Allocates the activation and gradient arenas for training micro-batches of up to B×T tokens
   // (after attaching adapters and choosing checkpointing), so memory peaks before step 1 and
   // no later batch reallocates.
@@ -132,6 +138,7 @@ class Model {
   ModelWeights* full_grads_ = nullptr;
   Buffer<float> lora_su_;  // s·x·Aᵀ of every adapted projection [L,7,BT,r], kept for backward
   bool checkpointing_ = false;
+  std::function<void(int layer)> backward_progress_;
   uint64_t dropout_seed_ = 0, dropout_key_ = 0;
   bool dropout_on_ = false;  // only inside forward_backward
   GradientPlan gplan_;

@@ -212,11 +212,14 @@ Model::LossSum Model::forward_backward(std::span<const int> ids, std::span<const
                      hidden + r0 * C, weights_.norm, act(plan_.lnf_rstd), rows, C);
   }
 
+  if (backward_progress_) backward_progress_(config_.num_hidden_layers);
   for (int l = config_.num_hidden_layers - 1; l >= 0; --l) {
     if (checkpointing_) layer_forward(l, layer_input(l), B, T, nullptr);
     layer_backward(l, layer_input(l), dres, B, T);
+    if (backward_progress_) backward_progress_(l);
   }
   if (full_grads_) embedding_backward(static_cast<float*>(full_grads_->embed), dres, ids.data(), BT, C);
+  if (backward_progress_) backward_progress_(-1);
   return result;
 }
 

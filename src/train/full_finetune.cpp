@@ -69,6 +69,15 @@ std::vector<std::pair<int64_t, int64_t>> FullFinetune::vector_ranges() const {
   return ranges;
 }
 
+std::vector<int64_t> FullFinetune::layer_offsets() const {
+  // q_proj is each layer's first tensor (weight_specs' order).
+  const auto* base = reinterpret_cast<const float*>(grads_.storage.data());
+  std::vector<int64_t> offsets;
+  for (const LayerWeights& layer : grads_.layers) offsets.push_back(static_cast<const float*>(layer.q) - base);
+  offsets.push_back(grads_.norm - base);
+  return offsets;
+}
+
 void FullFinetune::sync_model() {
   if (model_.dtype() == DType::BF16) copy_weights(master_, model_.weights(), model_.config());
 }

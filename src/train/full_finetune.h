@@ -25,6 +25,9 @@ class FullFinetune {
   // [offset, offset + n) of every norm weight and bias within values(), in order: the tensors the
   // Trainer exempts from weight decay.
   std::vector<std::pair<int64_t, int64_t>> vector_ranges() const;
+  // Where each layer's tensors begin in values()/grads(), for l = 0..L; [L] is where the final
+  // norm and lm_head begin (the embedding comes first). Weights are stored in this order.
+  std::vector<int64_t> layer_offsets() const;
   // The fp32 weights training produced (the masters of a bf16 model): what gets saved, as the
   // Transformers Trainer saves its fp32 parameters under --bf16. Rounding them to bf16 instead
   // would undo most of a fine-tune whose updates are below bf16's resolution (lr 2e-5).

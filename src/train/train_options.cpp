@@ -44,6 +44,8 @@ void TrainOptions::validate() const {
   if (save_strategy == IntervalStrategy::kSteps && !(save_steps > 0))
     fail_usage("--save_steps must be positive");
   if (save_total_limit < 0) fail_usage("--save_total_limit must not be negative");
+  if (ddp_bucket_cap_mb < 1 || ddp_bucket_cap_mb > 32768)
+    fail_usage("--ddp_bucket_cap_mb must be between 1 and 32768 (MiB of gradients per all-reduce)");
   if (output_dir.empty()) fail_usage("--output_dir is required (results, checkpoints and logs go there)");
 }
 

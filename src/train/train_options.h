@@ -31,6 +31,7 @@ struct TrainOptions {
   uint64_t seed = 42;
   bool gradient_checkpointing = false;
   bool group_by_length = false;  // the sampler's length-grouped batches (from the data flags)
+  int64_t ddp_bucket_cap_mb = 25;  // data parallelism: gradient all-reduce bucket size (MiB)
 
   // Logging: a Trainer-style line and a metrics record every logging_steps optimizer steps
   // (a value below 1 is a fraction of the total, as in Transformers).

@@ -54,6 +54,11 @@ StepRunner::StepRunner(Model& model, std::span<float> values, std::span<float> g
       adamw_(adamw_params(values, grads, options.no_decay), options.adamw) {
   if (values.size() != grads.size())
     throw std::invalid_argument("StepRunner: values and grads differ in size");
+  if (comm_ && comm_->world_size() > 1) {
+    reducer_ = std::make_unique<dist::AsyncAllReduce>(*comm_);
+    buckets_ = std::make_unique<GradientBuckets>(grads, options.bucket_floats, options.layer_offsets,
+                                                 [this](std::span<float> b) { reducer_->submit(b); });
+  }
 }
 
 StepRecord StepRunner::step(std::span<const MicroBatch> micro_batches, uint64_t dropout_seed,
@@ -71,23 +76,33 @@ StepRecord StepRunner::step(std::span<const MicroBatch> micro_batches, uint64_t 
   record.tokens = static_cast<int64_t>(totals[1]);
   std::fill(grads_.begin(), grads_.end(), 0.0f);
   double loss_sum = 0;
+  if (buckets_) buckets_->start_step();
   if (record.counted > 0) {
     const float grad_scale = 1.0f / static_cast<float>(record.counted);
     const uint64_t rank = distributed ? uint64_t(comm_->rank()) : 0;
     const uint64_t world = distributed ? uint64_t(comm_->world_size()) : 1;
+    size_t last = micro_batches.size();  // the last micro-batch with rows finishes the gradients
+    for (size_t i = 0; i < micro_batches.size(); ++i)
+      if (micro_batches[i].B > 0) last = i;
+    struct ProgressScope {
+      Model& model;
+      ~ProgressScope() { model.set_backward_progress({}); }
+    } progress_scope{model_};
     for (size_t i = 0; i < micro_batches.size(); ++i) {
       const MicroBatch& mb = micro_batches[i];
       if (mb.B == 0) continue;
       shift_labels(mb.labels, mb.B, mb.T, targets_);
       // Accumulation never reaches 2^16 micro-batches, so keys never collide across steps.
       model_.set_dropout_key(dropout_seed, ((step_index << 16) + i) * world + rank);
+      if (buckets_ && i == last) model_.set_backward_progress([this](int l) { buckets_->layer_finished(l); });
       loss_sum += model_.forward_backward(mb.ids, targets_, mb.B, mb.T, grad_scale, mb.positions,
                                           mb.segments)
                       .sum;
     }
   }
   if (distributed) {
-    comm_->all_reduce_sum(grads_);
+    buckets_->finish();
+    reducer_->wait();
     comm_->all_reduce_sum(std::span<double>(&loss_sum, 1));
   }
   record.loss = record.counted ? loss_sum / static_cast<double>(record.counted) : 0.0;

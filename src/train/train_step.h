@@ -6,17 +6,22 @@
 // Labels are Hugging Face labels (the model shifts them: position t predicts labels[t+1]);
 // −100 is ignored. With a communicator (data parallelism) the token count is summed over ranks
 // before the backward passes and the gradients after them, so every rank applies the same update
-// whatever examples it held; a rank may hold no micro-batch in an epoch's last step.
+// whatever examples it held; a rank may hold no micro-batch in an epoch's last step. The gradient
+// all-reduce runs in buckets on a background thread while the last micro-batch's backward pass is
+// still computing the earlier layers (see GradientBuckets).
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include "dist/async_all_reduce.h"
 #include "dist/communicator.h"
 #include "model/model.h"
 #include "train/adamw.h"
+#include "train/gradient_buckets.h"
 #include "train/lr_schedule.h"
 
 namespace ft {
@@ -38,6 +43,10 @@ struct StepOptions {
   // [offset, offset + n) ranges of the values exempt from weight decay, sorted and disjoint: full
   // fine-tuning's norm weights and biases, which the Trainer exempts too.
   std::vector<std::pair<int64_t, int64_t>> no_decay = {};
+  // Data parallelism: all-reduce buckets of at most this many floats (--ddp_bucket_cap_mb), and
+  // where each layer's gradients begin in `grads` (GradientBuckets; empty: all at the end).
+  int64_t bucket_floats = int64_t{25} << 18;
+  std::vector<int64_t> layer_offsets = {};
 };
 
 struct StepRecord {
@@ -73,6 +82,8 @@ class StepRunner {
   double max_grad_norm_;
   AdamW adamw_;
   std::vector<int> targets_;
+  std::unique_ptr<dist::AsyncAllReduce> reducer_;  // distributed runs only
+  std::unique_ptr<GradientBuckets> buckets_;
 };
 
 // targets[b*T+t] = labels[b*T+t+1], and −100 at t = T−1.

@@ -53,6 +53,8 @@ Trainer::Trainer(Model& model, Trainable trainable, const data::PreparedDataset&
   step.max_grad_norm = options_.max_grad_norm;
   step.adamw = options_.adamw;
   step.no_decay = trainable_.no_decay;
+  step.bucket_floats = options_.ddp_bucket_cap_mb << 18;  // MiB of fp32
+  step.layer_offsets = trainable_.layer_offsets;
   runner_ = std::make_unique<StepRunner>(model_, trainable_.values, trainable_.grads, step,
                                          trainable_.after_update, &ctx_.comm);
   model_.set_gradient_checkpointing(options_.gradient_checkpointing);

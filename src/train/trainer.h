@@ -37,6 +37,7 @@ struct Trainable {
   std::function<void(const std::string& dir)> save_model;  // model files (the adapter) into dir
   bool save_model_in_checkpoints = true;
   std::vector<std::pair<int64_t, int64_t>> no_decay = {};  // ranges of values exempt from weight decay
+  std::vector<int64_t> layer_offsets = {};  // where each layer's gradients begin (GradientBuckets)
 };
 
 struct TrainContext {
