@@ -54,29 +54,29 @@ TEST(StepPlan, MaxStepsAndFractionalIntervals) {
   EXPECT_EQ(ft::plan_steps(o, 10).total_steps, 15);
 }
 
+// The one-line usage error of validate() names `flag`.
+void expect_error_naming(const ft::TrainOptions& o, const std::string& flag) {
+  try {
+    o.validate();
+    ADD_FAILURE() << "validate() accepted a bad " << flag;
+  } catch (const ft::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(flag), std::string::npos) << e.what();
+  }
+}
+
 TEST(TrainOptions, ValidateNamesTheFlag) {
   ft::TrainOptions o;
   o.do_train = true;
   o.output_dir = "out";
   o.per_device_train_batch_size = 0;
-  try {
-    o.validate();
-    FAIL();
-  } catch (const ft::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--per_device_train_batch_size"), std::string::npos);
-  }
+  expect_error_naming(o, "--per_device_train_batch_size");
   o.per_device_train_batch_size = 1;
   o.eval_steps = -5;  // rejected whatever --eval_strategy is
   EXPECT_THROW(o.validate(), ft::Error);
   o.eval_steps = 0;
   EXPECT_NO_THROW(o.validate());
   o.ddp_bucket_cap_mb = 0;
-  try {
-    o.validate();
-    FAIL();
-  } catch (const ft::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--ddp_bucket_cap_mb"), std::string::npos);
-  }
+  expect_error_naming(o, "--ddp_bucket_cap_mb");
   o.ddp_bucket_cap_mb = 25;
   o.do_train = false;
   EXPECT_THROW(o.validate(), ft::Error);  // nothing to do
