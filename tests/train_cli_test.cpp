@@ -59,6 +59,12 @@ TEST_F(TrainFixture, BadFlagsAreOneLineErrors) {
   EXPECT_NE(r.output.find("--bf16"), std::string::npos) << r.output;
   r = run_finetune(base(root / "out") + " --per_device_train_batch_size two --dry_run");
   EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("two; see finetune train --help\n"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  r = run_finetune("train --model_name_or_path");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_NE(r.output.find("--model_name_or_path"), std::string::npos) << r.output;
   r = run_finetune(base(root / "out") + " --do_eval --dry_run");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("--validation_split_percentage"), std::string::npos) << r.output;

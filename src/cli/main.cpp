@@ -29,8 +29,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
-    // CLI11's own codes (105, 106, ...) would read as retryable to Kubernetes; bad flags are exit 1.
-    app.exit(e);
+    // One line, like every other usage error; CLI11's own codes (105, 106, ...) would read as
+    // retryable to Kubernetes, so bad flags are exit 1.
+    const std::string help = argc > 1 && argv[1][0] != '-' ? std::string("finetune ") + argv[1] + " --help" : "finetune --help";
+    std::fprintf(stderr, "error: %s; see %s\n", e.what(), help.c_str());
     return ft::kExitUsage;
   } catch (const ft::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
