@@ -3,6 +3,7 @@
 // same parameters bit for bit as with one all-reduce after the backward pass (a two-rank sum is
 // a + b in any order), on both ranks, for LoRA and full fine-tuning, with gradient accumulation.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cstring>
 #include <filesystem>
@@ -49,6 +50,9 @@ constexpr int kSteps = 3;
 
 // One rank's run; writes its final parameters to `out` and returns 0, or a code saying what failed.
 int train_rank(int rank, int port, bool full, int64_t bucket_floats, const fs::path& out) {
+  // A fork()ed child must not use the parent's OpenMP thread pool (its threads do not exist here:
+  // libgomp would wait for them forever); one thread never touches the pool.
+  omp_set_num_threads(1);
   auto gloo = dist::connect(dist::test::local_launch(rank, 2, port), 10s);
   CountingCommunicator comm(*gloo);
   Model model = test::synthetic_model(DType::F32);
