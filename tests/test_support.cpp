@@ -63,8 +63,11 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log, const std::string& env) {
-  const std::string cmd = "exec " + (env.empty() ? "" : "env " + env + " ") + std::string(FT_BINARY) + " " +
-                          args + " >" + log.string() + " 2>&1";
+  return spawn_program(std::string(FT_BINARY) + " " + args, log, env);
+}
+
+pid_t spawn_program(const std::string& command, const std::filesystem::path& log, const std::string& env) {
+  const std::string cmd = "exec " + (env.empty() ? "" : "env " + env + " ") + command + " >" + log.string() + " 2>&1";
   const pid_t pid = fork();
   if (pid == 0) {
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));

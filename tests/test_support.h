@@ -29,6 +29,8 @@ std::string error_of(const std::function<void()>& f);
 // Starts the finetune binary in the background (output to `log`, environment additions `env` as
 // "NAME=value ..."); wait_exit_code() reaps it and returns its exit code, or 128 + signal.
 pid_t spawn_finetune(const std::string& args, const std::filesystem::path& log, const std::string& env = "");
+// The same for any program (a path, then its shell-quoted arguments).
+pid_t spawn_program(const std::string& command, const std::filesystem::path& log, const std::string& env = "");
 int wait_exit_code(pid_t pid);
 
 }  // namespace ft::test
