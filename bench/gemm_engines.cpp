@@ -1,11 +1,14 @@
 // GFLOP/s of every GEMM engine on the model's own shapes, in one run: forward y = x·Wᵀ, input
 // gradient dx = dy·W and weight gradient dW += dyᵀ·x for TinyLlama-1.1B, Llama-2-7B and
-// SmolLM2-135M, fp32 and bf16, plus the packed-weight forward (oneDNN's preferred layout, or on
+// SmolLM2-135M (every distinct projection, the LM head's loss chunk, LoRA's rank-8 factors), fp32
+// and bf16, plus the packed-weight forward (oneDNN's preferred layout, or on
 // AVX2 a bf16 weight widened once). Prints the CPU path, libraries, load average and which engine
 // gemm() picks for each shape (the rule in src/kernels/gemm_select.cpp).
 //
 //   bench_gemm_engines [--tokens 4096] [--model tinyllama|llama7b|smollm] [--dtype f32|bf16]
-//                      [--min-seconds 0.5] [--csv]
+//                      [--min-seconds 0.5] [--proj PREFIX] [--head-rows N] [--csv]
+// --proj lm_head keeps only the projections whose name starts with it; --head-rows sets the LM
+// head's rows (default: the model's loss chunk, loss_chunk_rows).
 // --tokens 256 gives a smoke run in seconds; the full default run takes ~15 minutes on 2 cores.
 #include <omp.h>
 
@@ -19,6 +22,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/buffer.h"
@@ -41,19 +45,26 @@ constexpr ModelShape kModels[] = {
     {"smollm", 576, 1536, 576, 192, 49152},
 };
 
+constexpr int64_t kLoraRank = 8;
+
 struct Projection {
   const char* name;
   int64_t in, out, rows;
+  bool fp32_only = false;  // LoRA's factors are fp32 whatever the model's dtype
 };
 
 // Distinct (in, out) pairs of one model; o_proj repeats q_proj's and up repeats gate's.
-std::vector<Projection> projections(const ModelShape& m, int64_t tokens) {
-  const int64_t head_rows = loss_chunk_rows(m.vocab, tokens);
+std::vector<Projection> projections(const ModelShape& m, int64_t tokens, int64_t head_rows) {
+  if (head_rows == 0) head_rows = loss_chunk_rows(m.vocab, tokens);
   std::vector<Projection> p{{"q/o", m.hidden, m.q_dim, tokens},
                             {"gate/up", m.hidden, m.intermediate, tokens},
                             {"down", m.intermediate, m.hidden, tokens},
                             {"lm_head", m.hidden, m.vocab, head_rows}};
   if (m.kv_dim != m.q_dim) p.insert(p.begin() + 1, {"k/v", m.hidden, m.kv_dim, tokens});
+  // LoRA's rank-8 factors on q and v: A is [r, in], B is [out, r].
+  p.push_back({"lora_A", m.hidden, kLoraRank, tokens, true});
+  p.push_back({"lora_B/q", kLoraRank, m.q_dim, tokens, true});
+  if (m.kv_dim != m.q_dim) p.push_back({"lora_B/v", kLoraRank, m.kv_dim, tokens, true});
   return p;
 }
 
@@ -123,6 +134,8 @@ std::string load_average() {
 
 struct Args {
   int64_t tokens = 4096;
+  int64_t head_rows = 0;  // 0: the model's loss_chunk_rows
+  std::string proj;       // only projections whose name starts with this
   std::string model, dtype;
   double min_seconds = 0.5;
   bool csv = false;
@@ -134,6 +147,8 @@ Args parse(int argc, char** argv) {
     const std::string flag = argv[i];
     const bool has_value = i + 1 < argc;
     if (flag == "--tokens" && has_value) a.tokens = std::atoll(argv[++i]);
+    else if (flag == "--head-rows" && has_value) a.head_rows = std::atoll(argv[++i]);
+    else if (flag == "--proj" && has_value) a.proj = argv[++i];
     else if (flag == "--model" && has_value) a.model = argv[++i];
     else if (flag == "--dtype" && has_value) a.dtype = argv[++i];
     else if (flag == "--min-seconds" && has_value) a.min_seconds = std::atof(argv[++i]);
@@ -172,7 +187,9 @@ int main(int argc, char** argv) {
     if (!args.model.empty() && args.model != m.name) continue;
     for (DType dt : {DType::F32, DType::BF16}) {
       if (!args.dtype.empty() && args.dtype != (dt == DType::F32 ? "f32" : "bf16")) continue;
-      for (const Projection& p : projections(m, args.tokens)) {
+      for (const Projection& p : projections(m, args.tokens, args.head_rows)) {
+        if ((p.fp32_only && dt != DType::F32) || !std::string_view(p.name).starts_with(args.proj))
+          continue;
         for (Op op : {Op::kForward, Op::kInputGrad, Op::kWeightGrad}) {
           const GemmShape s = shape_of(p, op, dt);
           Operands x(s);

@@ -97,7 +97,7 @@ bool gemm_engine_available(GemmEngine e, const GemmShape& s) {
 
 GemmEngine gemm_engine_for(const GemmShape& s) {
   if (auto forced = forced_engine(); forced && gemm_engine_available(*forced, s)) return *forced;
-  return measured_choice(s);
+  return measured_choice(s, this_host());
 }
 
 void gemm_prepare(const GemmShape& s) {

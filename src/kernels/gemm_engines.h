@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/cpu_features.h"
 #include "kernels/gemm.h"
 
 namespace ft::gemm_detail {
@@ -36,7 +37,14 @@ std::string openblas_core();  // openblas_get_corename(), or "" without OpenBLAS
 std::unique_ptr<GemmPlan> make_sgemm_plan(const GemmShape& s, GemmEngine engine);
 std::unique_ptr<PackedPlan> make_sgemm_packed(const GemmShape& s, GemmEngine engine, const void* w);
 
-// gemm_select.cpp: the rule measured on each CPU kind (docs/performance-gemm.md).
-GemmEngine measured_choice(const GemmShape& s);
+// gemm_select.cpp: the rule measured on each CPU kind (docs/performance-gemm.md). It reads only
+// the shape and the host's fixed facts below, so tests can ask it about any CPU kind.
+struct GemmHost {
+  CpuFeatures cpu;
+  bool onednn_native_bf16 = false;  // oneDNN 2.6.3 has a bf16 matmul on this CPU
+  std::string openblas_core;        // openblas_get_corename(); "" when OpenBLAS is not linked
+};
+const GemmHost& this_host();
+GemmEngine measured_choice(const GemmShape& s, const GemmHost& host);
 
 }  // namespace ft::gemm_detail
