@@ -1,6 +1,6 @@
 // Kernel micro-benchmarks (Google Benchmark) on model shapes, so every kernel's speed is tracked:
 // GEMM (forward, input-grad, weight-grad; fp32 and bf16, on the engine gemm() picks), attention,
-// RMSNorm, RoPE, SwiGLU, cross-entropy (forward and backward) and the bf16 conversions. Counters:
+// RMSNorm, RoPE, SwiGLU, cross-entropy (forward and backward), exp and the bf16 conversions. Counters:
 // FLOP/s for GEMM and attention, bytes/s (bytes_per_second) for the memory-bound kernels, all per
 // wall-clock second (the kernels run on every OpenMP thread).
 //
@@ -28,6 +28,7 @@
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
 #include "kernels/swiglu.h"
+#include "kernels/vector_exp.h"
 #include "model/activations.h"
 
 namespace {
@@ -216,6 +217,25 @@ void BM_CrossEntropyBackward(benchmark::State& state) {
   bytes_rate(state, 2 * N * V * 4);
 }
 
+// exp, the softmax/SiLU primitive, on one thread: libm's expf (a call per element) against
+// vector_exp in exp_affine, over softmax-like arguments in [−20, 0].
+void BM_ExpLibm(benchmark::State& state) {
+  auto x = random_floats(state.range(0), 3, 10.0f);
+  Buffer<float> y(x.size());
+  for (auto _ : state)
+    for (size_t i = 0; i < x.size(); ++i) y[i] = std::exp(x[i] - 10.0f);
+  benchmark::DoNotOptimize(y.data());
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+void BM_ExpVector(benchmark::State& state) {
+  auto x = random_floats(state.range(0), 3, 10.0f);
+  Buffer<float> y(x.size());
+  for (auto _ : state) exp_affine(y.data(), x.data(), state.range(0), 1.0f, -10.0f);
+  benchmark::DoNotOptimize(y.data());
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 // The bf16 side of the mixed-precision path: activations rounded for the GEMM, and back.
 void BM_ConvertToBf16(benchmark::State& state) {
   const int64_t n = kTokens * state.range(0);
@@ -251,6 +271,8 @@ BENCHMARK(BM_ConvertToBf16)->Apply(intermediate_sizes);
 BENCHMARK(BM_ConvertToF32)->Apply(intermediate_sizes);
 BENCHMARK(BM_CrossEntropyForward)->ArgName("V")->Arg(32000)->Arg(49152)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_CrossEntropyBackward)->ArgName("V")->Arg(32000)->Arg(49152)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_ExpLibm)->ArgName("n")->Arg(1 << 16)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ExpVector)->ArgName("n")->Arg(1 << 16)->Unit(benchmark::kMicrosecond);
 
 std::string load_average() {
   std::ifstream f("/proc/loadavg");

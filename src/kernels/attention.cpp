@@ -1,6 +1,7 @@
 #include "kernels/attention.h"
 
 #include "kernels/attention_tiles.h"
+#include "kernels/vector_exp.h"
 
 #include <algorithm>
 #include <cmath>
@@ -55,10 +56,8 @@ void attend_block(float* out, int64_t out_ld, float* lse, const QueryBlock& blk,
       row_sum[i] *= correction;
       for (int64_t d = 0; d < HD; ++d) acc[i * HD + d] *= correction;
       std::fill_n(p, a, 0.0f);
-      for (int64_t j = a; j <= e; ++j) {
-        p[j] = std::exp(p[j] * scale - new_max);
-        row_sum[i] += p[j];
-      }
+      exp_affine(p + a, p + a, e + 1 - a, scale, -new_max);
+      for (int64_t j = a; j <= e; ++j) row_sum[i] += p[j];
       std::fill(p + e + 1, p + kKeyTile, 0.0f);
       row_max[i] = new_max;
     }

@@ -5,6 +5,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/attention_tiles.h"
+#include "kernels/vector_exp.h"
 
 namespace ft {
 namespace {
@@ -53,14 +54,17 @@ void attend_block_backward(float* dq, float* dk, float* dv, const float* dout, c
     for (int64_t i = 0; i < nq; ++i) {
       float *p = w.p + i * kKeyTile, *ds = w.ds + i * kKeyTile;
       const int64_t a = std::max(j0, first[i]) - j0, e = std::min(j0 + nj - 1, t0 + i) - j0;
-      for (int64_t j = 0; j < kKeyTile; ++j) {
-        if (j < a || j > e) {
-          p[j] = ds[j] = 0.0f;
-          continue;
-        }
-        p[j] = std::exp(p[j] * scale - lse[i]);
-        ds[j] = p[j] * (ds[j] - w.delta[i]) * scale;
+      if (a > e) {
+        std::fill_n(p, kKeyTile, 0.0f);
+        std::fill_n(ds, kKeyTile, 0.0f);
+        continue;
       }
+      std::fill_n(p, a, 0.0f);
+      std::fill_n(ds, a, 0.0f);
+      exp_affine(p + a, p + a, e + 1 - a, scale, -lse[i]);
+      for (int64_t j = a; j <= e; ++j) ds[j] = p[j] * (ds[j] - w.delta[i]) * scale;
+      std::fill(p + e + 1, p + kKeyTile, 0.0f);
+      std::fill(ds + e + 1, ds + kKeyTile, 0.0f);
     }
     tile_accumulate_transposed(dv + j0 * kv_ld, kv_ld, w.p, w.dod, HD, nq, nj, HD);
     tile_accumulate_transposed(dk + j0 * kv_ld, kv_ld, w.ds, w.qd, HD, nq, nj, HD);

@@ -1,5 +1,7 @@
 #include "kernels/cross_entropy.h"
 
+#include "kernels/vector_exp.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,10 +16,7 @@ int64_t cross_entropy_forward(float* losses, float* lse, const float* logits, co
     const float* row = logits + n * V;
     float mx = -std::numeric_limits<float>::infinity();
     for (int64_t v = 0; v < V; ++v) mx = std::max(mx, row[v]);
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t v = 0; v < V; ++v) sum += std::exp(row[v] - mx);
-    const float row_lse = mx + std::log(sum);
+    const float row_lse = mx + std::log(sum_exp_affine(row, V, 1.0f, -mx));
     if (lse) lse[n] = row_lse;
     if (labels[n] == kIgnoreIndex) {
       losses[n] = 0.0f;
@@ -39,9 +38,7 @@ void cross_entropy_backward(float* dlogits, const float* logits, const float* ls
       std::fill(d, d + V, 0.0f);
       continue;
     }
-    const float m = lse[n];
-#pragma omp simd
-    for (int64_t v = 0; v < V; ++v) d[v] = scale * std::exp(row[v] - m);
+    exp_affine(d, row, V, 1.0f, -lse[n], scale);
     d[labels[n]] -= scale;
   }
 }
