@@ -56,5 +56,17 @@ TEST(VectorExp, AffineArraysMatchADoubleLoop) {
   EXPECT_EQ(x, y);
 }
 
+// A diverged model's NaN logits must reach the loss from every position, not only from the tail
+// the vector loop leaves to scalar code.
+TEST(VectorExp, NaNPropagatesFromEveryPosition) {
+  std::vector<float> x(67, -1.0f), y(x.size());
+  for (size_t i = 0; i < x.size(); i += 5) x[i] = std::numeric_limits<float>::quiet_NaN();
+  exp_affine(y.data(), x.data(), static_cast<int64_t>(x.size()), 1.0f, 0.0f);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(std::isnan(y[i]), i % 5 == 0) << i;
+  EXPECT_TRUE(std::isnan(sum_exp_affine(x.data(), static_cast<int64_t>(x.size()), 1.0f, 0.0f)));
+  exp_affine(x.data(), x.data(), static_cast<int64_t>(x.size()), 1.0f, 0.0f);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(std::isnan(x[i]), i % 5 == 0) << i;
+}
+
 }  // namespace
 }  // namespace ft
