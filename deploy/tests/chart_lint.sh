@@ -28,6 +28,8 @@ expect_rejected learningRate --set-string distributed.train.learningRate=fast
 expect_rejected pullPolicy --set image.pullPolicy=Sometimes
 expect_rejected "Guaranteed QoS" --set resources.cpuRequest=4 --set resources.cpuLimit=8
 expect_rejected doQuantize --set distributed.doQuantize=true
+expect_rejected ddpBucketCapMb --set distributed.train.ddpBucketCapMb=0
+expect_rejected distTimeout --set distributed.train.distTimeout=-5
 expect_rejected "datasetName" --set distributed.train.datasetName=null
 expect_rejected "minReplicas" --set elasticPolicy.enabled=true --set elasticPolicy.maxReplicas=2
 expect_rejected "not both" --set secret.token=a --set secret.encodedToken=Yg==

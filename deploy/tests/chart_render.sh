@@ -51,6 +51,12 @@ expect 'cpu: "8"' "reference layout: request/limit pair"
 expect_not 'Worker:' "reference layout: one worker = Master only"
 expect '"--use_ipex=true"' "reference layout: old-stack flags passed on"
 
+render --set distributed.train.ddpBucketCapMb=100 --set distributed.train.distTimeout=120
+expect '"--ddp_bucket_cap_mb=100"' "ddpBucketCapMb"
+expect '"--dist_timeout=120"' "distTimeout"
+render
+expect_not 'ddp_bucket_cap_mb|dist_timeout' "defaults: trainer defaults for the bucket size and timeout"
+
 render --set job.suspend=true
 expect '^    suspend: true' "job.suspend"
 

@@ -52,6 +52,8 @@ unchanged. A null value renders no flag and the trainer's default applies.
   (list "lora_alpha" $t.loraAlpha)
   (list "lora_dropout" $t.loraDropout)
   (list "bf16" $t.bf16)
+  (list "ddp_bucket_cap_mb" $t.ddpBucketCapMb)
+  (list "dist_timeout" $t.distTimeout)
   (list "cache_dir" .Values.envVars.transformersCache)
   (list "overwrite_output_dir" $t.overwriteOutputDir)
   (list "use_fast_tokenizer" $t.useFastTokenizer)
