@@ -33,10 +33,12 @@ struct ActivationPlan {
   int64_t total = 0;       // floats in the arena
 };
 
-// Rows of logits computed at once by forward_loss and training: about 16 MB of fp32 whatever the
-// vocabulary.
+// Rows of logits computed at once by forward_loss and training: 32 Mi floats (128 MB) whatever
+// the vocabulary, 1048 rows at V = 32000. The LM head's GEMMs run with M = these rows; at the old
+// 4 Mi floats (131 rows) they ran at half the speed of the other projections
+// (docs/performance-gemm.md), and on the widened bf16 path each chunk widens the whole LM head.
 inline int64_t loss_chunk_rows(int64_t V, int64_t BT) {
-  return std::clamp<int64_t>((1 << 22) / V, 1, BT);
+  return std::clamp<int64_t>((int64_t{1} << 25) / V, 1, BT);
 }
 
 ActivationPlan plan_activations(const ModelConfig& config, int64_t B, int64_t T, bool keep_layers,
