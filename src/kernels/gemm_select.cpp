@@ -29,7 +29,8 @@ bool openblas_wins_on_avx2(const GemmShape& s) {
   // oneDNN's transposed-A path runs at 60-70 GFLOP/s there, OpenBLAS at 110-135.
   if (s.a_transposed) return s.M <= 512 && s.N >= 4 * s.M;
   // A loss chunk's rows through a vocabulary-sized weight (131 × 2048 × 32000), fp32 only: on
-  // widened bf16 panels oneDNN's sgemm stays ahead.
+  // widened bf16 panels oneDNN's sgemm stays ahead. Loss chunks hold 32 Mi floats, so this takes
+  // short batches (B·T ≤ 512) and vocabularies above 64 Ki; at 1024 rows OpenBLAS's lead is gone.
   if (!s.b_transposed) return s.a == DType::F32 && s.M <= 512 && s.N >= 1024 && s.K >= 8 * s.N;
   return false;
 }
