@@ -4,9 +4,7 @@
 // each record once; and a rank killed mid-run makes the other exit with the retryable code, after
 // which a restart of both resumes and finishes.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +14,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "dist_fork_support.h"
 #include "formats/safetensors.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
@@ -24,18 +23,6 @@
 namespace {
 namespace fs = std::filesystem;
 using ft::test::read_file;
-
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 struct DistFixture : ::testing::Test {
   fs::path root = ft::test::scratch_dir();
@@ -50,7 +37,7 @@ struct DistFixture : ::testing::Test {
   }
   // Starts `world` ranks; returns their pids.
   std::vector<pid_t> launch(int world, const std::string& a, const std::string& tag) const {
-    const int port = free_port();
+    const int port = ft::dist::test::free_port();
     std::vector<pid_t> pids;
     for (int rank = 0; rank < world; ++rank)
       pids.push_back(ft::test::spawn_finetune(
