@@ -102,6 +102,39 @@ TEST(TrainModel, CheckpointingGivesTheSameGradients) {
   for (size_t i = 0; i < expected.size(); ++i) ASSERT_FLOAT_EQ(got[i], expected[i]) << i;
 }
 
+// The backward pass skips what no trained tensor needs (layer 0's frozen q/k/v input gradients in
+// a q,v step; its attention backward when only the MLP is adapted). Full gradients attached as
+// well make every stage run, and the LoRA gradients must not change by a bit.
+TEST(TrainModel, PrunedBackwardGivesTheSameLoraGradients) {
+  for (const DType dtype : {DType::F32, DType::BF16})
+    for (const char* targets : {"q_proj,v_proj", "k_proj", "o_proj", "up_proj", "down_proj"})
+      for (const double dropout : {0.0, 0.2}) {
+        SCOPED_TRACE(std::string(targets) + (dtype == DType::BF16 ? " bf16" : " fp32") +
+                     " dropout " + std::to_string(dropout));
+        Model model = test::synthetic_model(dtype);
+        LoraWeights lora(model.config(), {.rank = 2, .alpha = 4.0, .dropout = dropout,
+                                          .targets = parse_lora_targets(targets)});
+        randomise(lora, 9, 0.3f);
+        model.attach_lora(&lora);
+        const Batch b = random_batch(2, 6, model.config().vocab_size, 14);
+        model.set_dropout_key(42, 3);
+        model.forward_backward(b.ids, b.targets, b.B, b.T, 0.1f);
+        const std::vector<float> pruned(lora.grads().begin(), lora.grads().end());
+        lora.zero_grads();
+        FullFinetune full(model);
+        model.set_dropout_key(42, 3);
+        model.forward_backward(b.ids, b.targets, b.B, b.T, 0.1f);
+        const auto every_stage = lora.grads();
+        double first_layer = 0;
+        for (int t = 0; t < kLoraTargetCount; ++t) {
+          const LoraModule& m = lora.module(0, static_cast<LoraTarget>(t));
+          if (m.active()) first_layer += std::abs(double{m.dA[0]}) + std::abs(double{m.dB[0]});
+        }
+        EXPECT_GT(first_layer, 0.0);
+        for (size_t i = 0; i < pruned.size(); ++i) ASSERT_EQ(every_stage[i], pruned[i]) << i;
+      }
+}
+
 TEST(TrainModel, LoraGradientsAreProjectionsOfTheFullWeightGradient) {
   // With W' = W + s·B·A: ∂L/∂B = s·∂L/∂W'·Aᵀ and ∂L/∂A = s·Bᵀ·∂L/∂W'.
   Model model = test::synthetic_model(DType::F32);

@@ -30,7 +30,7 @@ void lora_backward(float* dx, float* dA, float* dB, float* scratch, const float*
   gemm_f32(dy, B, scratch, s.M, s.r, s.out, false, false, false);
   for (int64_t i = 0; i < s.M * s.r; ++i) scratch[i] *= s.scaling;
   gemm_f32(scratch, x, dA, s.r, s.in, s.M, true, false, true);
-  gemm_f32(scratch, A, dx, s.M, s.in, s.r, false, false, true);
+  if (dx) gemm_f32(scratch, A, dx, s.M, s.in, s.r, false, false, true);
 }
 
 }  // namespace ft

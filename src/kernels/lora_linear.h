@@ -1,7 +1,7 @@
 // The low-rank branch of a LoRA Linear, in fp32: y[M,out] += s · (x[M,in]·Aᵀ)·Bᵀ with
 // A [r,in], B [out,r] (PEFT layout) and s the LoRA scaling. The forward keeps su = s·x·Aᵀ [M,r]
 // for the backward, which ADDS dA, dB and dx (the gradient reaching the shared input) from dy,
-// using a caller-provided scratch of M·r floats.
+// using a caller-provided scratch of M·r floats; dx may be null when no gradient flows below.
 #pragma once
 #include <cstdint>
 

@@ -123,9 +123,16 @@ class Model {
   LoraDropout lora_dropout() const {
     return {lora_->config().dropout, dropout_seed_, dropout_key_};
   }
+  // Gradients of projection t from dy: its trained tensors', and dx (the input's) only when
+  // `input_grad`; dx may then be null.
   void project_backward(int l, LoraTarget t, float* dx, const float* dy, const float* x,
-                        const void* w, int64_t M, int64_t K, int64_t N, bool accumulate);
-  void layer_backward(int l, const float* in, float* dres, int64_t B, int64_t T);
+                        const void* w, int64_t M, int64_t K, int64_t N, bool accumulate,
+                        bool input_grad);
+  // The lowest layer holding a trained tensor, −1 when the embedding is trained (full
+  // fine-tuning). No gradient needs to reach below it, so the backward pass stops there.
+  int lowest_trained_layer() const;
+  bool trains(int l, LoraTarget t) const { return lora_ && lora_->module(l, t).active(); }
+  void layer_backward(int l, const float* in, float* dres, int64_t B, int64_t T, bool input_grad);
 
   ModelConfig config_;
   ModelWeights weights_;
