@@ -65,6 +65,11 @@ TEST(KernelsAttention, GroupedQueryHeadsAndLongerThanATile) {
   check({.B = 1, .T = 150, .NH = 4, .NKV = 2, .HD = 8, .kv_capacity = 150});
 }
 
+TEST(KernelsAttention, HeadDimsThatLeaveVectorTails) {
+  check({.B = 1, .T = 70, .NH = 2, .NKV = 1, .HD = 40, .kv_capacity = 70});
+  check({.B = 1, .T = 37, .NH = 2, .NKV = 2, .HD = 80, .kv_capacity = 37});
+}
+
 TEST(KernelsAttention, KvCacheOffsetWithSpareCapacity) {
   check({.B = 2, .T = 3, .NH = 4, .NKV = 1, .HD = 6, .past = 70, .kv_capacity = 80});
   check({.B = 3, .T = 1, .NH = 2, .NKV = 2, .HD = 4, .past = 9, .kv_capacity = 16});

@@ -1,7 +1,7 @@
 #include "kernels/attention.h"
 
+#include "kernels/attention_tile_ops.h"
 #include "kernels/attention_tiles.h"
-#include "kernels/vector_exp.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,58 +15,79 @@ namespace {
 using namespace attention_tiles;
 
 // One block of nq query rows of head h against their visible keys, kKeyTile keys at a time with an
-// online softmax per row. first[i]..last[i] are row i's visible keys; rows see no key outside them.
+// online softmax per row. first[i]..last0+i are row i's visible keys.
 struct QueryBlock {
   const float* q;  // nq rows at stride q_ld
   int64_t q_ld, nq;
   const int64_t* first;  // [nq]
-  int64_t last0;         // row i's last visible key is last0 + i
+  int64_t last0;
 };
 
+struct ForwardScratch {
+  std::vector<float> buf;
+  float *qt, *acc, *s, *row_max, *row_sum, *tile_max, *offset;
+  explicit ForwardScratch(int64_t HD)
+      : buf(static_cast<size_t>(2 * HD * kQueryBlock + kKeyTile * kQueryBlock + 4 * kQueryBlock)) {
+    qt = buf.data();                  // [HD, kQueryBlock] the block's queries, transposed
+    acc = qt + HD * kQueryBlock;      // [nq, HD] unnormalised outputs
+    s = acc + kQueryBlock * HD;       // [kKeyTile, kQueryBlock] scores, then probabilities
+    row_max = s + kKeyTile * kQueryBlock;
+    row_sum = row_max + kQueryBlock;
+    tile_max = row_sum + kQueryBlock;
+    offset = tile_max + kQueryBlock;
+  }
+};
+
+// Folds one tile's scores (s[j*kQueryBlock + i]) into the running max and sum of each row,
+// rescaling the rows' accumulated outputs, and leaves the tile's probabilities in s.
+void softmax_tile(ForwardScratch& w, const TileMask& m, int64_t nq, int64_t nj, int64_t HD,
+                  float scale) {
+  constexpr float kNone = -std::numeric_limits<float>::infinity();
+  if (!m.all) hide_scores(w.s, m, nq, nj);
+  std::fill_n(w.tile_max, nq, kNone);
+  column_max(w.tile_max, w.s, nq, nj);
+  for (int64_t i = 0; i < nq; ++i) {
+    // scale > 0, so the max of the scaled scores is the scaled max.
+    const float new_max = std::max(w.row_max[i], w.tile_max[i] * scale);
+    if (new_max != w.row_max[i]) {
+      const float correction = std::exp(w.row_max[i] - new_max);
+      w.row_sum[i] *= correction;
+      for (int64_t d = 0; d < HD; ++d) w.acc[i * HD + d] *= correction;
+      w.row_max[i] = new_max;
+    }
+    // A row that has seen no key yet has only hidden scores here: any finite offset sends them to 0.
+    w.offset[i] = new_max == kNone ? 0.0f : new_max;
+  }
+  exp_scores(w.s, w.offset, scale, nq, nj);
+  column_sum(w.row_sum, w.s, nq, nj);
+}
+
 void attend_block(float* out, int64_t out_ld, float* lse, const QueryBlock& blk, const float* k,
-                  const float* v, int64_t kv_ld, int64_t HD, float scale, float* scratch) {
-  float* qd = scratch;                       // [nq,HD]
-  float* acc = qd + kQueryBlock * HD;        // [nq,HD]
-  float* kt = acc + kQueryBlock * HD;        // [HD,kKeyTile]
-  float* s = kt + HD * kKeyTile;             // [nq,kKeyTile] scores, then probabilities
-  float* row_max = s + kQueryBlock * kKeyTile;
-  float* row_sum = row_max + kQueryBlock;
+                  const float* v, int64_t kv_ld, int64_t HD, float scale, ForwardScratch& w) {
   const int64_t nq = blk.nq;
-  gather_rows(qd, blk.q, nq, blk.q_ld, HD);
-  std::fill_n(acc, nq * HD, 0.0f);
-  std::fill_n(row_max, nq, -std::numeric_limits<float>::infinity());
-  std::fill_n(row_sum, nq, 0.0f);
+  transpose_block(w.qt, blk.q, nq, blk.q_ld, HD);
+  std::fill_n(w.acc, nq * HD, 0.0f);
+  std::fill_n(w.row_max, nq, -std::numeric_limits<float>::infinity());
+  std::fill_n(w.row_sum, nq, 0.0f);
   const int64_t lo = *std::min_element(blk.first, blk.first + nq), hi = blk.last0 + nq - 1;
   for (int64_t j0 = lo; j0 <= hi; j0 += kKeyTile) {
     const int64_t nj = std::min(kKeyTile, hi + 1 - j0);
-    transpose_tile(kt, k + j0 * kv_ld, nj, kv_ld, HD);
-    tile_products(s, qd, kt, nq, HD);
-    for (int64_t i = 0; i < nq; ++i) {
-      float* p = s + i * kKeyTile;
-      const int64_t a = std::max(j0, blk.first[i]) - j0;
-      const int64_t e = std::min(j0 + nj - 1, blk.last0 + i) - j0;
-      if (a > e) {
-        std::fill_n(p, kKeyTile, 0.0f);
-        continue;
-      }
-      float tile_max = -std::numeric_limits<float>::infinity();
-      for (int64_t j = a; j <= e; ++j) tile_max = std::max(tile_max, p[j] * scale);
-      const float new_max = std::max(row_max[i], tile_max);
-      const float correction = std::exp(row_max[i] - new_max);
-      row_sum[i] *= correction;
-      for (int64_t d = 0; d < HD; ++d) acc[i * HD + d] *= correction;
-      std::fill_n(p, a, 0.0f);
-      exp_affine(p + a, p + a, e + 1 - a, scale, -new_max);
-      for (int64_t j = a; j <= e; ++j) row_sum[i] += p[j];
-      std::fill(p + e + 1, p + kKeyTile, 0.0f);
-      row_max[i] = new_max;
-    }
-    tile_accumulate(acc, HD, s, v + j0 * kv_ld, kv_ld, nq, nj, HD);
+    const TileMask mask = tile_mask(blk.first, blk.last0, nq, j0, nj);
+    if (!mask.any) continue;
+    // Scores transposed, sᵀ = K·Qᵀ: K's rows are read in place, only the query block was
+    // transposed (once for all tiles).
+    tile_multiply({.c = w.s, .ldc = kQueryBlock, .a = k + j0 * kv_ld, .a_row = kv_ld, .a_k = 1,
+                   .b = w.qt, .ldb = kQueryBlock, .rows = nj, .depth = HD, .cols = nq,
+                   .accumulate = false});
+    softmax_tile(w, mask, nq, nj, HD, scale);
+    tile_multiply({.c = w.acc, .ldc = HD, .a = w.s, .a_row = 1, .a_k = kQueryBlock,
+                   .b = v + j0 * kv_ld, .ldb = kv_ld, .rows = nq, .depth = nj, .cols = HD,
+                   .accumulate = true});
   }
   for (int64_t i = 0; i < nq; ++i) {
-    const float inv = 1.0f / row_sum[i];
-    for (int64_t d = 0; d < HD; ++d) out[i * out_ld + d] = acc[i * HD + d] * inv;
-    lse[i] = row_max[i] + std::log(row_sum[i]);
+    const float inv = 1.0f / w.row_sum[i];
+    for (int64_t d = 0; d < HD; ++d) out[i * out_ld + d] = w.acc[i * HD + d] * inv;
+    lse[i] = w.row_max[i] + std::log(w.row_sum[i]);
   }
 }
 
@@ -104,8 +125,7 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
   const int64_t blocks = (s.T + kQueryBlock - 1) / kQueryBlock;
 #pragma omp parallel if (work > (1 << 16))
   {
-    std::vector<float> scratch(static_cast<size_t>(
-        2 * kQueryBlock * s.HD + s.HD * kKeyTile + kQueryBlock * kKeyTile + 2 * kQueryBlock));
+    ForwardScratch scratch(s.HD);
 #pragma omp for collapse(3) schedule(dynamic, 1)
     for (int64_t b = 0; b < s.B; ++b)
       for (int64_t h = 0; h < s.NH; ++h)
@@ -116,7 +136,7 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
           const QueryBlock block{.q = q + row, .q_ld = s.NH * s.HD, .nq = nq,
                                  .first = first_key.data() + b * s.T + t0, .last0 = s.past + t0};
           attend_block(out + row, s.NH * s.HD, lse + (b * s.NH + h) * s.T + t0, block,
-                       k + kv_base, v + kv_base, kv_row_stride, s.HD, scale, scratch.data());
+                       k + kv_base, v + kv_base, kv_row_stride, s.HD, scale, scratch);
         }
   }
 }

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/attention_tile_ops.h"
 #include "kernels/attention_tiles.h"
-#include "kernels/vector_exp.h"
 
 namespace ft {
 namespace {
@@ -14,18 +14,14 @@ using namespace attention_tiles;
 
 struct BackwardScratch {
   std::vector<float> buf;
-  float *qd, *dod, *dqd, *kt, *vt, *p, *ds, *delta;
+  float *qt, *dot, *p, *dp, *delta;
   explicit BackwardScratch(int64_t HD)
-      : buf(static_cast<size_t>(3 * kQueryBlock * HD + 2 * HD * kKeyTile +
-                                2 * kQueryBlock * kKeyTile + kQueryBlock)) {
-    qd = buf.data();
-    dod = qd + kQueryBlock * HD;
-    dqd = dod + kQueryBlock * HD;
-    kt = dqd + kQueryBlock * HD;
-    vt = kt + HD * kKeyTile;
-    p = vt + HD * kKeyTile;
-    ds = p + kQueryBlock * kKeyTile;
-    delta = ds + kQueryBlock * kKeyTile;
+      : buf(static_cast<size_t>(2 * HD * kQueryBlock + 2 * kKeyTile * kQueryBlock + kQueryBlock)) {
+    qt = buf.data();               // [HD, kQueryBlock] queries, transposed
+    dot = qt + HD * kQueryBlock;   // [HD, kQueryBlock] output gradients, transposed
+    p = dot + HD * kQueryBlock;    // [kKeyTile, kQueryBlock] probabilities (key-major, as all tiles)
+    dp = p + kKeyTile * kQueryBlock;  // [kKeyTile, kQueryBlock] dP, then dS
+    delta = dp + kKeyTile * kQueryBlock;
   }
 };
 
@@ -36,41 +32,42 @@ void attend_block_backward(float* dq, float* dk, float* dv, const float* dout, c
                            const float* q, const float* k, const float* v, const float* lse,
                            const int64_t* first, int64_t t0, int64_t nq, int64_t q_ld,
                            int64_t kv_ld, int64_t HD, float scale, BackwardScratch& w) {
-  gather_rows(w.qd, q, nq, q_ld, HD);
-  gather_rows(w.dod, dout, nq, q_ld, HD);
-  std::fill_n(w.dqd, nq * HD, 0.0f);
+  transpose_block(w.qt, q, nq, q_ld, HD);
+  transpose_block(w.dot, dout, nq, q_ld, HD);
   for (int64_t i = 0; i < nq; ++i) {
     float delta = 0.0f;
     for (int64_t d = 0; d < HD; ++d) delta += dout[i * q_ld + d] * out[i * q_ld + d];
     w.delta[i] = delta;
+    std::fill_n(dq + i * q_ld, HD, 0.0f);
   }
   const int64_t lo = *std::min_element(first, first + nq), hi = t0 + nq - 1;
   for (int64_t j0 = lo; j0 <= hi; j0 += kKeyTile) {
     const int64_t nj = std::min(kKeyTile, hi + 1 - j0);
-    transpose_tile(w.kt, k + j0 * kv_ld, nj, kv_ld, HD);
-    transpose_tile(w.vt, v + j0 * kv_ld, nj, kv_ld, HD);
-    tile_products(w.p, w.qd, w.kt, nq, HD);
-    tile_products(w.ds, w.dod, w.vt, nq, HD);
-    for (int64_t i = 0; i < nq; ++i) {
-      float *p = w.p + i * kKeyTile, *ds = w.ds + i * kKeyTile;
-      const int64_t a = std::max(j0, first[i]) - j0, e = std::min(j0 + nj - 1, t0 + i) - j0;
-      if (a > e) {
-        std::fill_n(p, kKeyTile, 0.0f);
-        std::fill_n(ds, kKeyTile, 0.0f);
-        continue;
-      }
-      std::fill_n(p, a, 0.0f);
-      std::fill_n(ds, a, 0.0f);
-      exp_affine(p + a, p + a, e + 1 - a, scale, -lse[i]);
-      for (int64_t j = a; j <= e; ++j) ds[j] = p[j] * (ds[j] - w.delta[i]) * scale;
-      std::fill(p + e + 1, p + kKeyTile, 0.0f);
-      std::fill(ds + e + 1, ds + kKeyTile, 0.0f);
-    }
-    tile_accumulate_transposed(dv + j0 * kv_ld, kv_ld, w.p, w.dod, HD, nq, nj, HD);
-    tile_accumulate_transposed(dk + j0 * kv_ld, kv_ld, w.ds, w.qd, HD, nq, nj, HD);
-    tile_accumulate(w.dqd, HD, w.ds, k + j0 * kv_ld, kv_ld, nq, nj, HD);
+    const TileMask mask = tile_mask(first, t0, nq, j0, nj);
+    if (!mask.any) continue;
+    // Pᵀ and dPᵀ = V·dOᵀ with keys as rows (see attention_forward), so every product below reads
+    // q, k, v and dout rows in place.
+    const auto keys_by_block = [&](float* c, const float* a, const float* bt) {
+      tile_multiply({.c = c, .ldc = kQueryBlock, .a = a + j0 * kv_ld, .a_row = kv_ld, .a_k = 1,
+                     .b = bt, .ldb = kQueryBlock, .rows = nj, .depth = HD, .cols = nq,
+                     .accumulate = false});
+    };
+    keys_by_block(w.p, k, w.qt);
+    keys_by_block(w.dp, v, w.dot);
+    if (!mask.all) hide_scores(w.p, mask, nq, nj);
+    exp_scores(w.p, lse, scale, nq, nj);
+    score_gradients(w.dp, w.p, w.delta, scale, nq, nj);
+    // dV += Pᵀ·dO and dK += dSᵀ·Q over this tile's keys; dQ += dS·K over the block's rows.
+    const auto keys_from_queries = [&](float* c, const float* a, const float* b) {
+      tile_multiply({.c = c + j0 * kv_ld, .ldc = kv_ld, .a = a, .a_row = kQueryBlock, .a_k = 1,
+                     .b = b, .ldb = q_ld, .rows = nj, .depth = nq, .cols = HD, .accumulate = true});
+    };
+    keys_from_queries(dv, w.p, dout);
+    keys_from_queries(dk, w.dp, q);
+    tile_multiply({.c = dq, .ldc = q_ld, .a = w.dp, .a_row = 1, .a_k = kQueryBlock,
+                   .b = k + j0 * kv_ld, .ldb = kv_ld, .rows = nq, .depth = nj, .cols = HD,
+                   .accumulate = true});
   }
-  for (int64_t i = 0; i < nq; ++i) std::copy_n(w.dqd + i * HD, HD, dq + i * q_ld);
 }
 
 }  // namespace
