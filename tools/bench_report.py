@@ -29,6 +29,42 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def targets(train, roof, machines):
+    """Issue #9's targets per workload and LoRA set, against the FMA peak bench_train_step measured:
+    tokens/s >= 2x theirs' faster dtype, or 75% of the physical limit (peak / FLOPs per token) where
+    2x would pass it; peak RSS <= 0.6x theirs; the roofline GEMM >= 60% of the peak; the step
+    (MFU) >= 60% of the roofline. Ours counts with its faster dtype."""
+    ours_machine = machines.get(("ours", ""))
+    peak = ours_machine and ours_machine.get("fma_peak", {}).get("gflops")
+    if not peak:
+        return []
+    out = [f"targets (fp32 FMA peak {peak:.1f} GFLOP/s, {ours_machine['fma_peak']['isa']}; AMX not measured):"]
+    for w, lora in dict.fromkeys((r["workload"], r["lora"]) for r in train):
+        ours = [r for r in train if r["engine"] == "ours" and (r["workload"], r["lora"]) == (w, lora)]
+        theirs = [r for r in train if r["engine"] == "theirs" and (r["workload"], r["lora"]) == (w, lora)]
+        if not ours:
+            continue
+        o = max(ours, key=lambda r: r["tokens_per_s"])
+        limit = peak * 1e9 / o["flops_per_token"]
+        parts = [f"physical limit {limit:.1f} tok/s"]
+        if theirs:
+            t = max(theirs, key=lambda r: r["tokens_per_s"])
+            want = min(2 * t["tokens_per_s"], 0.75 * limit)
+            parts.append(f"speed {o['tokens_per_s']:.1f} ({o['dtype']}) vs target {want:.1f} "
+                         f"{'met' if o['tokens_per_s'] >= want else 'NOT met'}")
+            rss = min(r["peak_rss_mib"] for r in ours) / min(r["peak_rss_mib"] for r in theirs)
+            parts.append(f"RSS {rss:.2f}x {'met' if rss <= 0.6 else 'NOT met'}")
+        else:
+            parts.append(f"speed {o['tokens_per_s']:.1f} ({o['dtype']}) = {o['tokens_per_s'] / limit:.0%} of the limit")
+        best = roof.get((w, o["dtype"]))
+        if best:
+            mfu = o["flops_per_token"] * o["tokens_per_s"] / (best * 1e9)
+            parts.append(f"roofline GEMM {best / peak:.0%} of peak {'met' if best >= 0.6 * peak else 'NOT met'}")
+            parts.append(f"step {mfu:.0%} of roofline {'met' if mfu >= 0.6 else 'NOT met'}")
+        out.append(f"{w} {lora}: " + "; ".join(parts))
+    return out
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit("usage: tools/bench_report.py results.jsonl [--markdown]")
@@ -89,6 +125,7 @@ def main():
             summary.append(f"{w} {lora} ours {o['dtype']}: {o['tokens_per_s'] / tb['tokens_per_s']:.2f}x the "
                            f"tokens/s of theirs' faster ({tb['dtype']}, {tb['tokens_per_s']:.1f} tok/s), "
                            f"{o['peak_rss_mib'] / tb['peak_rss_mib']:.2f}x its peak RSS")
+    summary += targets(train, roof, machines)
     if md:
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
