@@ -99,14 +99,21 @@ TEST(KernelsAttentionTiles, AccumulatesOntoCAndOverwritesWithout) {
   }
 }
 
-TEST(KernelsAttentionTiles, TransposeBlockMovesQueriesToColumns) {
-  const int64_t n = 5, ld = 11, HD = 7;
-  const auto src = random_vector(n * ld, 4);
-  std::vector<float> dst(HD * kQueryBlock, -1.0f);
-  transpose_block(dst.data(), src.data(), n, ld, HD);
-  for (int64_t d = 0; d < HD; ++d)
-    for (int64_t i = 0; i < kQueryBlock; ++i)
-      EXPECT_EQ(dst[d * kQueryBlock + i], i < n ? src[i * ld + d] : -1.0f) << "d=" << d << " i=" << i;
+TEST(KernelsAttentionTiles, TransposeBlockMovesQueriesToColumnsOnEveryPath) {
+  // Whole 8×8 register blocks, blocks with leftover columns and rows, and none at all.
+  struct Size {
+    int64_t n, ld, HD;
+  };
+  for (const Size z : {Size{kQueryBlock, 70, 64}, Size{13, 45, 40}, Size{9, 20, 19}, Size{5, 11, 7}})
+    for (TilePath path : supported_paths()) {
+      SCOPED_TRACE(::testing::Message() << "n=" << z.n << " HD=" << z.HD << " path=" << int(path));
+      const auto src = random_vector(z.n * z.ld, 4);
+      std::vector<float> dst(z.HD * kQueryBlock, -1.0f);
+      transpose_block(dst.data(), src.data(), z.n, z.ld, z.HD, path);
+      for (int64_t d = 0; d < z.HD; ++d)
+        for (int64_t i = 0; i < kQueryBlock; ++i)
+          ASSERT_EQ(dst[d * kQueryBlock + i], i < z.n ? src[i * z.ld + d] : -1.0f) << "d=" << d << " i=" << i;
+    }
 }
 
 TEST(KernelsAttentionTiles, ForcingAnUnsupportedPathThrows) {

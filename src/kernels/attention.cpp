@@ -65,6 +65,7 @@ void softmax_tile(ForwardScratch& w, const TileMask& m, int64_t nq, int64_t nj, 
 void attend_block(float* out, int64_t out_ld, float* lse, const QueryBlock& blk, const float* k,
                   const float* v, int64_t kv_ld, int64_t HD, float scale, ForwardScratch& w) {
   const int64_t nq = blk.nq;
+  prefetch_rows(out, nq, out_ld, HD);
   transpose_block(w.qt, blk.q, nq, blk.q_ld, HD);
   std::fill_n(w.acc, nq * HD, 0.0f);
   std::fill_n(w.row_max, nq, -std::numeric_limits<float>::infinity());

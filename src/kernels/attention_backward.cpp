@@ -32,6 +32,8 @@ void attend_block_backward(float* dq, float* dk, float* dv, const float* dout, c
                            const float* q, const float* k, const float* v, const float* lse,
                            const int64_t* first, int64_t t0, int64_t nq, int64_t q_ld,
                            int64_t kv_ld, int64_t HD, float scale, BackwardScratch& w) {
+  prefetch_rows(out, nq, q_ld, HD);
+  prefetch_rows(dq, nq, q_ld, HD);
   transpose_block(w.qt, q, nq, q_ld, HD);
   transpose_block(w.dot, dout, nq, q_ld, HD);
   for (int64_t i = 0; i < nq; ++i) {

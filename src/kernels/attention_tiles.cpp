@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "kernels/attention_tiles_kernel.h"
+#include "kernels/attention_tiles_paths.h"
 
 namespace ft::attention_tiles {
 namespace {
@@ -31,7 +32,9 @@ bool tile_path_supported(TilePath path) {
     case TilePath::portable: return true;
 #if defined(__x86_64__)
     case TilePath::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case TilePath::avx512: return __builtin_cpu_supports("avx512f");
+    // The AVX-512 path transposes with AVX2 (every AVX-512 CPU has it; asking costs nothing).
+    case TilePath::avx512:
+      return __builtin_cpu_supports("avx512f") && tile_path_supported(TilePath::avx2);
 #else
     case TilePath::avx2:
     case TilePath::avx512: return false;
@@ -59,14 +62,27 @@ void tile_multiply(const TileProduct& t, TilePath path) {
   }
 }
 
-void transpose_block(float* dst, const float* src, int64_t n, int64_t ld, int64_t HD) {
-  // The rows are far apart (one per token) and usually not cached: ask for all their lines first
-  // so the misses overlap instead of stalling one row at a time.
-  constexpr int64_t kLine = 16;
+void prefetch_rows(const float* src, int64_t n, int64_t ld, int64_t HD) {
+  constexpr int64_t kLine = 16;  // floats per 64-byte cache line
   for (int64_t i = 0; i < n; ++i)
     for (int64_t d = 0; d < HD; d += kLine) __builtin_prefetch(src + i * ld + d);
+}
+
+void transpose_portable(float* dst, const float* src, int64_t n, int64_t ld, int64_t HD) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t d = 0; d < HD; ++d) dst[d * kQueryBlock + i] = src[i * ld + d];
+}
+
+void transpose_block(float* dst, const float* src, int64_t n, int64_t ld, int64_t HD) {
+  transpose_block(dst, src, n, ld, HD, tile_path());
+}
+
+void transpose_block(float* dst, const float* src, int64_t n, int64_t ld, int64_t HD, TilePath path) {
+  prefetch_rows(src, n, ld, HD);
+#if defined(__x86_64__)
+  if (path != TilePath::portable) return transpose_avx2(dst, src, n, ld, HD);
+#endif
+  transpose_portable(dst, src, n, ld, HD);
 }
 
 }  // namespace ft::attention_tiles

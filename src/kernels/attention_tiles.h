@@ -40,6 +40,10 @@ void tile_multiply(const TileProduct& t);  // on tile_path()
 void tile_multiply(const TileProduct& t, TilePath path);
 
 // dst[d*kQueryBlock + i] = src[i*ld + d] for i < n, d < HD: a query block as B of a product.
-void transpose_block(float* dst, const float* src, int64_t n, int64_t ld, int64_t HD);
+void transpose_block(float* dst, const float* src, int64_t n, int64_t ld, int64_t HD);  // on tile_path()
+void transpose_block(float* dst, const float* src, int64_t n, int64_t ld, int64_t HD, TilePath path);
+// Asks for the cache lines of rows src[i*ld + 0..HD), i < n. Query rows are one per token, far
+// apart and rarely cached: requesting them all up front overlaps their misses.
+void prefetch_rows(const float* src, int64_t n, int64_t ld, int64_t HD);
 
 }  // namespace ft::attention_tiles

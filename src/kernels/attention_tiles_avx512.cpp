@@ -1,7 +1,7 @@
 // tile_multiply on 16-float AVX-512F vectors: the AVX2 loop nest, twice as wide.
 #include <cmath>
 
-#include "kernels/attention_tiles.h"
+#include "kernels/attention_tiles_paths.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

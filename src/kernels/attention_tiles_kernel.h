@@ -1,7 +1,7 @@
 // The body of tile_multiply for one vector type V (see attention_tiles.h), shared by the portable
 // path (attention_tiles.cpp) and the AVX2 / AVX-512 paths (attention_tiles_avx*.cpp), so every
 // path runs the same loop nest and only the vector width differs.
-// Include it after <cmath>, <immintrin.h> (x86) and attention_tiles.h, and after the including
+// Include it after <cmath>, <immintrin.h> (x86) and attention_tiles_paths.h, and after the including
 // file's `#pragma GCC target`: it includes nothing itself, so no library inline function gets
 // compiled for a wider ISA and merged into code that runs everywhere. Its anonymous namespace keeps
 // each path's instantiations in its own object file for the same reason.
@@ -9,10 +9,6 @@
 // rounded once.
 
 namespace ft::attention_tiles {
-
-void multiply_portable(const TileProduct& t);
-void multiply_avx2(const TileProduct& t);
-void multiply_avx512(const TileProduct& t);
 
 namespace {
 
@@ -37,22 +33,24 @@ template <class V, int R, int NV>
 inline void multiply_block(const TileProduct& t, int64_t r0, int64_t n0) {
   using reg = typename V::reg;
   constexpr int64_t W = V::width;
-  float* c = t.c + r0 * t.ldc + n0;
-  const float* a = t.a + r0 * t.a_row;
+  // Locals, so the compiler need not reload them after every store through c.
+  const int64_t ldc = t.ldc, a_row = t.a_row, a_k = t.a_k, ldb = t.ldb, depth = t.depth;
+  float* c = t.c + r0 * ldc + n0;
+  const float* a = t.a + r0 * a_row;
   const float* b = t.b + n0;
   reg acc[R][NV];
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = t.accumulate ? V::load(c + r * t.ldc + v * W) : V::zero();
-  for (int64_t k = 0; k < t.depth; ++k) {
+    for (int v = 0; v < NV; ++v) acc[r][v] = t.accumulate ? V::load(c + r * ldc + v * W) : V::zero();
+  for (int64_t k = 0; k < depth; ++k) {
     reg bk[NV];
-    for (int v = 0; v < NV; ++v) bk[v] = V::load(b + k * t.ldb + v * W);
+    for (int v = 0; v < NV; ++v) bk[v] = V::load(b + k * ldb + v * W);
     for (int r = 0; r < R; ++r) {
-      const reg x = V::broadcast(a[r * t.a_row + k * t.a_k]);
+      const reg x = V::broadcast(a[r * a_row + k * a_k]);
       for (int v = 0; v < NV; ++v) acc[r][v] = V::fma(x, bk[v], acc[r][v]);
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < NV; ++v) V::store(c + r * t.ldc + v * W, acc[r][v]);
+    for (int v = 0; v < NV; ++v) V::store(c + r * ldc + v * W, acc[r][v]);
 }
 
 // All columns of rows r0..r0+R-1: blocks of kColVectors vectors, single vectors, then floats.
