@@ -4,21 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
+#include "attention_test_support.h"
 #include "kernels/attention.h"
 
 namespace ft {
 namespace {
 
-std::vector<float> random_vector(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> g(0.0f, 1.5f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = g(rng);
-  return v;
-}
+std::vector<float> random_vector(size_t n, uint32_t seed) { return test::random_normal(n, seed, 1.5f); }
 
 void check(const AttentionShape& s) {
   SCOPED_TRACE(::testing::Message() << "B=" << s.B << " T=" << s.T << " NH=" << s.NH << " NKV=" << s.NKV

@@ -6,22 +6,16 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <vector>
 
+#include "attention_test_support.h"
 #include "kernels/attention.h"
 #include "kernels/attention_tiles.h"
 
 namespace ft::attention_tiles {
 namespace {
 
-std::vector<float> random_vector(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> g(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = g(rng);
-  return v;
-}
+using test::random_normal;
 
 std::vector<TilePath> supported_paths() {
   std::vector<TilePath> paths;
@@ -53,9 +47,9 @@ void check(const Case& c) {
   SCOPED_TRACE(::testing::Message() << "rows=" << c.rows << " depth=" << c.depth << " cols=" << c.cols
                                     << " a_transposed=" << c.a_transposed << " accumulate=" << c.accumulate);
   const int64_t lda = (c.a_transposed ? c.rows : c.depth) + 3, ldb = c.cols + 5, ldc = c.cols + 2;
-  const auto a = random_vector((c.a_transposed ? c.depth : c.rows) * lda, 1);
-  const auto b = random_vector(c.depth * ldb, 2);
-  const auto c0 = random_vector(c.rows * ldc, 3);
+  const auto a = random_normal((c.a_transposed ? c.depth : c.rows) * lda, 1);
+  const auto b = random_normal(c.depth * ldb, 2);
+  const auto c0 = random_normal(c.rows * ldc, 3);
   const auto at = [&](int64_t r, int64_t k) {
     return double(c.a_transposed ? a[k * lda + r] : a[r * lda + k]);
   };
@@ -107,7 +101,7 @@ TEST(KernelsAttentionTiles, TransposeBlockMovesQueriesToColumnsOnEveryPath) {
   for (const Size z : {Size{kQueryBlock, 70, 64}, Size{13, 45, 40}, Size{9, 20, 19}, Size{5, 11, 7}})
     for (TilePath path : supported_paths()) {
       SCOPED_TRACE(::testing::Message() << "n=" << z.n << " HD=" << z.HD << " path=" << int(path));
-      const auto src = random_vector(z.n * z.ld, 4);
+      const auto src = random_normal(z.n * z.ld, 4);
       std::vector<float> dst(z.HD * kQueryBlock, -1.0f);
       transpose_block(dst.data(), src.data(), z.n, z.ld, z.HD, path);
       for (int64_t d = 0; d < z.HD; ++d)
@@ -131,8 +125,8 @@ struct AttentionBits {
 AttentionBits attention_on(TilePath path, const AttentionShape& s, const int32_t* segments) {
   const TilePath before = tile_path();
   force_tile_path(path);
-  const auto q = random_vector(s.B * s.T * s.NH * s.HD, 5), dout = random_vector(q.size(), 6);
-  const auto k = random_vector(s.B * s.T * s.NKV * s.HD, 7), v = random_vector(k.size(), 8);
+  const auto q = random_normal(s.B * s.T * s.NH * s.HD, 5), dout = random_normal(q.size(), 6);
+  const auto k = random_normal(s.B * s.T * s.NKV * s.HD, 7), v = random_normal(k.size(), 8);
   AttentionBits r{std::vector<float>(q.size()), std::vector<float>(s.B * s.NH * s.T),
                   std::vector<float>(q.size()), std::vector<float>(k.size()), std::vector<float>(k.size())};
   attention_forward(r.out.data(), r.lse.data(), q.data(), k.data(), v.data(), s, segments);

@@ -75,8 +75,17 @@ inline void multiply_last_rows(const TileProduct& t, int64_t r0, int64_t left) {
 
 template <class V>
 void multiply(const TileProduct& t) {
+  // A last block of 1–3 rows would run only 2–6 FMA chains, too few to hide their latency: the
+  // last kRowBlock + 1..3 rows go as two blocks of about half instead (32 rows: 6,6,6,6,4,4).
   int64_t r0 = 0;
-  for (; r0 + kRowBlock <= t.rows; r0 += kRowBlock) multiply_rows<V, kRowBlock>(t, r0);
+  for (; t.rows - r0 >= kRowBlock && !(t.rows - r0 > kRowBlock && t.rows - r0 < kRowBlock + 4);
+       r0 += kRowBlock)
+    multiply_rows<V, kRowBlock>(t, r0);
+  if (t.rows - r0 > kRowBlock) {
+    const int64_t half = (t.rows - r0 + 1) / 2;
+    multiply_last_rows<V, kRowBlock - 1>(t, r0, half);
+    r0 += half;
+  }
   multiply_last_rows<V, kRowBlock - 1>(t, r0, t.rows - r0);
 }
 
