@@ -6,7 +6,9 @@
 // gemm() picks for each shape (the rule in src/kernels/gemm_select.cpp).
 //
 //   bench_gemm_engines [--tokens 4096] [--model tinyllama|llama7b|smollm] [--dtype f32|bf16]
-//                      [--min-seconds 0.5] [--proj PREFIX] [--head-rows N] [--csv]
+//                      [--min-seconds 0.5] [--paired ROUNDS] [--proj PREFIX] [--head-rows N] [--csv]
+// --paired R times every engine once per round, R rounds, and prints the median: on a shared
+// machine the engines of a row then see the same load, so their ratio is the number to trust.
 // --proj lm_head keeps only the projections whose name starts with it; --head-rows sets the LM
 // head's rows (default: the model's loss chunk, loss_chunk_rows).
 // --tokens 256 gives a smoke run in seconds; the full default run takes ~15 minutes on 2 cores.
@@ -19,6 +21,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -125,6 +128,35 @@ double time_call(const std::function<void()>& call, double min_seconds) {
   return best;
 }
 
+// Best seconds per call of each column, timed one column after another (0 for an empty call).
+std::vector<double> time_each(const std::vector<std::function<void()>>& calls, double min_seconds) {
+  std::vector<double> out;
+  for (const auto& call : calls) out.push_back(call ? time_call(call, min_seconds) : 0.0);
+  return out;
+}
+
+// Median seconds per call over `rounds` rounds that call every column once in turn, so slow
+// phases of a shared machine fall on all columns alike and their ratios hold.
+std::vector<double> time_paired(const std::vector<std::function<void()>>& calls, int rounds) {
+  using clock = std::chrono::steady_clock;
+  std::vector<std::vector<double>> t(calls.size());
+  for (const auto& call : calls)
+    if (call) call();
+  for (int r = 0; r < rounds; ++r)
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (!calls[i]) continue;
+      const auto t0 = clock::now();
+      calls[i]();
+      t[i].push_back(std::chrono::duration<double>(clock::now() - t0).count());
+    }
+  std::vector<double> out;
+  for (auto& v : t) {
+    std::sort(v.begin(), v.end());
+    out.push_back(v.empty() ? 0.0 : v[v.size() / 2]);
+  }
+  return out;
+}
+
 std::string load_average() {
   std::ifstream f("/proc/loadavg");
   std::string one, five, fifteen;
@@ -138,6 +170,7 @@ struct Args {
   std::string proj;       // only projections whose name starts with this
   std::string model, dtype;
   double min_seconds = 0.5;
+  int paired = 0;  // > 0: median of this many interleaved rounds instead of best of repeats
   bool csv = false;
 };
 
@@ -152,6 +185,7 @@ Args parse(int argc, char** argv) {
     else if (flag == "--model" && has_value) a.model = argv[++i];
     else if (flag == "--dtype" && has_value) a.dtype = argv[++i];
     else if (flag == "--min-seconds" && has_value) a.min_seconds = std::atof(argv[++i]);
+    else if (flag == "--paired" && has_value) a.paired = std::atoi(argv[++i]);
     else if (flag == "--csv") a.csv = true;
     else {
       std::fprintf(stderr, "bench_gemm_engines: unknown flag %s (see the header of "
@@ -172,7 +206,8 @@ int main(int argc, char** argv) {
               std::getenv("OMP_NUM_THREADS") ? std::getenv("OMP_NUM_THREADS") : "unset",
               std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "unset");
   std::printf("load average at start: %s\n", load_average().c_str());
-  std::printf("GFLOP/s, best of repeats; '-' = engine cannot run the shape here; packed = forward "
+  std::printf(args.paired > 0 ? "GFLOP/s, median of %d interleaved rounds" : "GFLOP/s, best of repeats", args.paired);
+  std::printf("; '-' = engine cannot run the shape here; packed = forward "
               "with the weight packed once (PackedWeight) on the named engine\n\n");
 
   std::vector<std::string> columns;
@@ -198,23 +233,26 @@ int main(int argc, char** argv) {
                       m.name, p.name, op_name(op), dt == DType::F32 ? "f32" : "bf16",
                       static_cast<long long>(s.M), static_cast<long long>(s.N),
                       static_cast<long long>(s.K));
-          auto report = [&](std::optional<double> seconds) {
-            if (!seconds) std::printf(args.csv ? ",-" : " %14s", "-");
-            else std::printf(args.csv ? ",%.1f" : " %14.1f", flop / *seconds * 1e-9);
-            std::fflush(stdout);
-          };
+          // One call per column (empty where the engine cannot run the shape).
+          std::vector<std::unique_ptr<PackedWeight>> packed;
+          std::vector<std::function<void()>> calls;
           for (GemmEngine e : kAllGemmEngines) {
-            if (!gemm_engine_available(e, s)) { report(std::nullopt); continue; }
-            report(time_call([&] { gemm_on(e, s, x.a.data(), x.b.data(), nullptr, x.c.data()); },
-                             args.min_seconds));
+            if (!gemm_engine_available(e, s)) { calls.emplace_back(); continue; }
+            calls.emplace_back([&, e] { gemm_on(e, s, x.a.data(), x.b.data(), nullptr, x.c.data()); });
           }
           for (GemmEngine e : kAllGemmEngines) {
-            if (op != Op::kForward || !gemm_engine_available(e, s)) { report(std::nullopt); continue; }
-            const PackedWeight w(s, x.b.data(), e);
-            report(time_call([&] { gemm_packed(s, x.a.data(), w, nullptr, x.c.data()); },
-                             args.min_seconds));
+            if (op != Op::kForward || !gemm_engine_available(e, s)) { calls.emplace_back(); continue; }
+            const PackedWeight* w = packed.emplace_back(std::make_unique<PackedWeight>(s, x.b.data(), e)).get();
+            calls.emplace_back([&, w] { gemm_packed(s, x.a.data(), *w, nullptr, x.c.data()); });
+          }
+          const std::vector<double> seconds = args.paired > 0 ? time_paired(calls, args.paired)
+                                                              : time_each(calls, args.min_seconds);
+          for (double t : seconds) {
+            if (t <= 0) std::printf(args.csv ? ",-" : " %14s", "-");
+            else std::printf(args.csv ? ",%.1f" : " %14.1f", flop / t * 1e-9);
           }
           std::printf(args.csv ? ",%s\n" : "  %s\n", std::string(gemm_engine_name(gemm_engine_for(s))).c_str());
+          std::fflush(stdout);
         }
       }
     }
