@@ -49,11 +49,12 @@ struct TrainMemory : ::testing::Test {
   }
 
   // Train flags of one case; the data's longest record is truncated to --max_seq_length, so
-  // the planned micro-batch is what the run allocates.
+  // the planned micro-batch is what the run allocates. The plan is for batches whose targets all
+  // count: with masked prompts the LM head skips their rows and touches less than planned.
   static std::string flags(const std::string& extra) {
     return "--model_name_or_path " + model.string() + " --train_file " +
            (ft::test::fixtures_dir() / "data" / "alpaca_small.json").string() +
-           " --per_device_train_batch_size 2 --max_seq_length 128 " + extra;
+           " --per_device_train_batch_size 2 --max_seq_length 128 --train_on_inputs true " + extra;
   }
 };
 fs::path TrainMemory::model;

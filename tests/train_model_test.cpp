@@ -51,12 +51,22 @@ int64_t counted(const std::vector<int>& targets) {
   return n;
 }
 
-TEST(TrainModel, LoraGradientsMatchFiniteDifferences) {
+// Masked prompts: the first `prompt` targets of every sequence ignored, so the LM head runs on
+// runs of rows that skip the ignored ones.
+Batch mask_prompts(Batch b, int64_t prompt) {
+  for (int64_t s = 0; s < b.B; ++s)
+    for (int64_t t = 0; t < prompt; ++t) b.targets[static_cast<size_t>(s * b.T + t)] = kIgnoreIndex;
+  return b;
+}
+
+class LoraGradients : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(LoraGradients, MatchFiniteDifferences) {
   Model model = test::synthetic_model(DType::F32);
   LoraWeights lora(model.config(), {.rank = 2, .alpha = 4.0, .targets = parse_lora_targets("all-linear")});
   randomise(lora, 3, 0.3f);
   model.attach_lora(&lora);
-  const Batch b = random_batch(2, 5, model.config().vocab_size, 11);
+  const Batch b = mask_prompts(random_batch(2, 5, model.config().vocab_size, 11), GetParam());
   const float scale = 1.0f / static_cast<float>(counted(b.targets));
   const auto result = model.forward_backward(b.ids, b.targets, b.B, b.T, scale);
   std::vector<float> losses(static_cast<size_t>(b.B * b.T));
@@ -83,6 +93,29 @@ TEST(TrainModel, LoraGradientsMatchFiniteDifferences) {
       EXPECT_NEAR(grads[at], fd, 2e-3 * max_grad + 2e-5) << t.name << "[" << i << "]";
     }
   }
+}
+
+// 0: only two scattered ignored rows; 3: three of every five rows are a masked prompt.
+INSTANTIATE_TEST_SUITE_P(TrainModel, LoraGradients, ::testing::Values(0, 3));
+
+TEST(TrainModel, ForwardLossRunsTheHeadOnCountedRowsOnly) {
+  Model model = test::synthetic_model(DType::F32);
+  const int V = model.config().vocab_size;
+  const Batch b = mask_prompts(random_batch(3, 5, V, 15), 2);
+  std::vector<float> losses(b.targets.size(), -1.0f);
+  const float mean = model.forward_loss(b.ids, b.targets, b.B, b.T, losses);
+  const auto logits = model.forward(b.ids, b.B, b.T);
+  std::vector<float> want(b.targets.size());
+  cross_entropy_forward(want.data(), nullptr, logits.data(), b.targets.data(), b.B * b.T, V);
+  double sum = 0;
+  for (size_t r = 0; r < want.size(); ++r) {
+    EXPECT_NEAR(losses[r], want[r], 1e-5 * std::abs(want[r])) << r;
+    if (b.targets[r] == kIgnoreIndex) {
+      EXPECT_EQ(losses[r], 0.0f) << r;
+    }
+    sum += want[r];
+  }
+  EXPECT_NEAR(mean, sum / double(counted(b.targets)), 1e-5);
 }
 
 TEST(TrainModel, CheckpointingGivesTheSameGradients) {

@@ -15,6 +15,7 @@
 #include "kernels/swiglu.h"
 
 #include "kernels/lora_linear.h"
+#include "model/counted_rows.h"
 
 namespace ft {
 
@@ -192,8 +193,23 @@ void Model::head(const float* hidden, int64_t rows, int64_t hidden_stride) {
     for (int64_t r = 0; r < rows; ++r)
       rmsnorm_forward(lnf + r * C, rstd + r, hidden + r * hidden_stride, weights_.norm, 1, C, eps);
   }
-  linear_forward(act(plan_.logits), gemm_input(lnf, rows * C), weights_.lm_head, nullptr, rows, C,
-                 config_.vocab_size, weights_.dtype);
+  head_logits(rows);
+}
+
+void Model::head(const float* hidden, std::span<const int64_t> rows) {
+  const int64_t C = config_.hidden_size;
+  const float eps = static_cast<float>(config_.rms_norm_eps);
+  float *lnf = act(plan_.lnf), *rstd = act(plan_.lnf_rstd);
+  for_each_run(rows, [&](int64_t at, int64_t first, int64_t n) {
+    rmsnorm_forward(lnf + at * C, rstd + at, hidden + first * C, weights_.norm, n, C, eps);
+  });
+  head_logits(static_cast<int64_t>(rows.size()));
+}
+
+void Model::head_logits(int64_t rows) {
+  const int64_t C = config_.hidden_size;
+  linear_forward(act(plan_.logits), gemm_input(act(plan_.lnf), rows * C), weights_.lm_head,
+                 nullptr, rows, C, config_.vocab_size, weights_.dtype);
 }
 
 std::span<const float> Model::forward(std::span<const int> ids, int64_t B, int64_t T,
@@ -211,7 +227,7 @@ std::span<const float> Model::forward(std::span<const int> ids, int64_t B, int64
 float Model::forward_loss(std::span<const int> ids, std::span<const int> targets, int64_t B,
                           int64_t T, std::span<float> losses, std::span<const int> positions,
                           std::span<const int> segments) {
-  const int64_t BT = B * T, C = config_.hidden_size, V = config_.vocab_size;
+  const int64_t BT = B * T, V = config_.vocab_size;
   check_ids(ids, BT, "ids");
   check_ids(targets, BT, "targets");
   if (static_cast<int64_t>(losses.size()) != BT)
@@ -222,16 +238,24 @@ float Model::forward_loss(std::span<const int> ids, std::span<const int> targets
   set_segments(segments, B, T);
   run_layers(ids, B, T, nullptr);
   const float* hidden = final_hidden();
-  int64_t counted = 0;
+  const std::vector<int64_t> rows = counted_rows(targets);
+  const auto n = static_cast<int64_t>(rows.size());
+  std::fill(losses.begin(), losses.end(), 0.0f);
+  std::vector<int> chunk_targets(static_cast<size_t>(chunk));
+  std::vector<float> chunk_losses(static_cast<size_t>(chunk));
   double sum = 0.0;
-  for (int64_t r0 = 0; r0 < BT; r0 += chunk) {
-    const int64_t rows = std::min(chunk, BT - r0);
-    head(hidden + r0 * C, rows, C);
-    counted += cross_entropy_forward(losses.data() + r0, nullptr, act(plan_.logits),
-                                     targets.data() + r0, rows, V);
-    for (int64_t r = 0; r < rows; ++r) sum += losses[static_cast<size_t>(r0 + r)];
+  for (int64_t i0 = 0; i0 < n; i0 += chunk) {
+    const std::span<const int64_t> sel(rows.data() + i0, static_cast<size_t>(std::min(chunk, n - i0)));
+    gather_targets(chunk_targets.data(), targets, sel);
+    head(hidden, sel);
+    cross_entropy_forward(chunk_losses.data(), nullptr, act(plan_.logits), chunk_targets.data(),
+                          static_cast<int64_t>(sel.size()), V);
+    for (size_t i = 0; i < sel.size(); ++i) {
+      losses[static_cast<size_t>(sel[i])] = chunk_losses[i];
+      sum += chunk_losses[i];
+    }
   }
-  return counted ? static_cast<float>(sum / static_cast<double>(counted)) : 0.0f;
+  return n ? static_cast<float>(sum / static_cast<double>(n)) : 0.0f;
 }
 
 std::span<const float> Model::forward_cached(KvCache& cache, std::span<const int> ids, int64_t B,

@@ -107,6 +107,9 @@ class Model {
   const float* final_hidden();
   // Final norm of `rows` rows of `hidden` into lnf, then lm_head into logits.
   void head(const float* hidden, int64_t rows, int64_t hidden_stride);
+  // The same for the listed rows of `hidden` (C floats apart), into rows 0..n of lnf and logits.
+  void head(const float* hidden, std::span<const int64_t> rows);
+  void head_logits(int64_t rows);  // logits = lnf·lm_headᵀ for the first `rows` rows
   const void* gemm_input(const float* x, int64_t n);
   void layer_forward(int l, const float* in, int64_t B, int64_t T, KvCache* cache);
   // y (+)= x·Wᵀ + bias, plus the LoRA branch of (layer l, module t) when one is attached; x is

@@ -15,6 +15,7 @@
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
 #include "kernels/swiglu.h"
+#include "model/counted_rows.h"
 #include "model/model.h"
 
 namespace ft {
@@ -217,21 +218,28 @@ Model::LossSum Model::forward_backward(std::span<const int> ids, std::span<const
   float* lse = grad_arena_.data() + gplan_.lse;
   std::fill(dres, dres + BT * C, 0.0f);
   LossSum result;
+  const std::vector<int64_t> counted = counted_rows(targets);
+  const auto n = static_cast<int64_t>(counted.size());
   std::vector<float> losses(static_cast<size_t>(chunk));
-  for (int64_t r0 = 0; r0 < BT; r0 += chunk) {
-    const int64_t rows = std::min(chunk, BT - r0);
-    head(hidden + r0 * C, rows, C);
+  std::vector<int> chunk_targets(static_cast<size_t>(chunk));
+  for (int64_t i0 = 0; i0 < n; i0 += chunk) {
+    const std::span<const int64_t> sel(counted.data() + i0, static_cast<size_t>(std::min(chunk, n - i0)));
+    const auto rows = static_cast<int64_t>(sel.size());
+    gather_targets(chunk_targets.data(), targets, sel);
+    head(hidden, sel);
     float* logits = act(plan_.logits);
-    result.counted += cross_entropy_forward(losses.data(), lse, logits, targets.data() + r0, rows, V);
+    result.counted += cross_entropy_forward(losses.data(), lse, logits, chunk_targets.data(), rows, V);
     for (int64_t r = 0; r < rows; ++r) result.sum += losses[static_cast<size_t>(r)];
-    cross_entropy_backward(logits, logits, lse, targets.data() + r0, rows, V, grad_scale);
+    cross_entropy_backward(logits, logits, lse, chunk_targets.data(), rows, V, grad_scale);
     const void* dlogits = gemm_grad(logits, rows * V);
     linear_backward_input(dlnf, dlogits, weights_.lm_head, rows, C, V, weights_.dtype, false);
     if (full_grads_)
       linear_backward_weight(static_cast<float*>(full_grads_->lm_head), dlogits,
                              gemm_input(act(plan_.lnf), rows * C), rows, C, V, weights_.dtype);
-    rmsnorm_backward(dres + r0 * C, full_grads_ ? full_grads_->norm : nullptr, dlnf,
-                     hidden + r0 * C, weights_.norm, act(plan_.lnf_rstd), rows, C);
+    for_each_run(sel, [&](int64_t at, int64_t first, int64_t count) {
+      rmsnorm_backward(dres + first * C, full_grads_ ? full_grads_->norm : nullptr, dlnf + at * C,
+                       hidden + first * C, weights_.norm, act(plan_.lnf_rstd) + at, count, C);
+    });
   }
 
   if (backward_progress_) backward_progress_(config_.num_hidden_layers);
