@@ -5,7 +5,7 @@
 #
 #   bench/run_training_bench.sh [--quick] [--only tinyllama2,llama7b2,smollm2] [--lora qv,all]
 #       [--dtype bf16,fp32] [--batch N] [--seq N] [--steps N] [--warmup N] [--ours-only]
-#       [--theirs-only] [--theirs-dtype LIST] [--out results.jsonl]
+#       [--theirs-only] [--theirs-dtype LIST] [--prompt PCT] [--out results.jsonl]
 #
 # Default plan (about 20-25 minutes on a quiet 2-core AVX2 VM), sequence 512, 1 warm-up + 1 timed step:
 #   tinyllama2  batch 8, LoRA q,v and all-linear, bf16 and fp32
@@ -14,6 +14,8 @@
 # --only/--lora/--batch replace the plan's choices for every workload. Theirs runs fp32 only
 # when the CPU lacks AVX-512 (torch 1.13's bf16 matmul is then a scalar loop, ~0.4 GFLOP/s:
 # one step would take hours); --theirs-dtype overrides. --quick: a toy shape, 1 step, seconds.
+# --prompt PCT masks the first PCT% of every sequence's labels on both sides (default 0: every
+# token trained), as instruction data masks its prompts.
 # Environment: FT_BUILD_DIR (default build), FT_TOOLS_VENV (scripts/setup-python-tools.sh),
 # OMP_WAIT_POLICY (default PASSIVE). Results go to --out (default bench-results/<UTC time>.jsonl).
 set -euo pipefail
@@ -22,7 +24,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FT_BUILD_DIR:-$root/build}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 only="" lora="" dtype="bf16,fp32" batch="" seq=512 steps=1 warmup=1 quick=0 ours=1 theirs=1
-theirs_dtype="" out=""
+theirs_dtype="" out="" prompt=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
     --ours-only) theirs=0 ;;
     --theirs-only) ours=0 ;;
     --theirs-dtype) theirs_dtype="$2"; shift ;;
+    --prompt) prompt="$2"; shift ;;
     --out) out="$2"; shift ;;
     *) echo "run_training_bench: unknown flag $1 (see the header of $0)" >&2; exit 1 ;;
   esac
@@ -75,7 +78,7 @@ if [ "$ours" = 1 ]; then
     read -r w l b <<<"$entry"
     echo "== ours: $w, LoRA $l, dtype $dtype, batch $b, seq $seq"
     "$build/bench_train_step" --only "$w" --lora "$l" --dtype "$dtype" --batch "$b" --seq "$seq" \
-      --steps "$steps" --warmup "$warmup" | tee -a "$out" | grep -v '"kind": *"gemm"' || true
+      --steps "$steps" --warmup "$warmup" --prompt "$prompt" | tee -a "$out" | grep -v '"kind": *"gemm"' || true
   done
 fi
 
@@ -114,7 +117,7 @@ print(l.openblas_get_corename().decode())')"
         echo "== theirs: $w, LoRA $l, dtype $dts, batch $b, seq $seq${ct:+, OPENBLAS_CORETYPE=$ct}"
         env ${blas:+LD_LIBRARY_PATH="$blas"} ${ct:+OPENBLAS_CORETYPE="$ct"} \
           "$venv/bin/python" "$root/tools/bench_pytorch.py" --only "$w" --lora "$l" --dtype "$dts" \
-          --batch "$b" --seq "$seq" --steps "$steps" --warmup "$warmup" | tee -a "$out" || true
+          --batch "$b" --seq "$seq" --steps "$steps" --warmup "$warmup" --prompt "$prompt" | tee -a "$out" || true
       done
     done
   else

@@ -67,12 +67,14 @@ def run_one(args):
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=1e-4)
     ids = torch.randint(0, vocab, (args.batch, args.seq))
+    labels = ids.clone()
+    labels[:, :args.seq * args.prompt // 100] = -100  # a masked prompt, as instruction data has
     bf16 = args.dtype_one == "bf16"
     seconds, loss = [], 0.0
     for s in range(args.warmup + args.steps):
         start = time.perf_counter()
         with torch.cpu.amp.autocast(enabled=bf16, dtype=torch.bfloat16):
-            out = model(input_ids=ids, labels=ids)
+            out = model(input_ids=ids, labels=labels)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -88,7 +90,7 @@ def run_one(args):
     print(json.dumps({
         "kind": "train", "engine": "theirs", "workload": args.workload, "lora": args.lora_set,
         "dtype": args.dtype_one, "batch": args.batch, "seq": args.seq, "steps": args.steps,
-        "warmup": args.warmup, "step_s": median, "tokens_per_s": tokens / median,
+        "warmup": args.warmup, "prompt_pct": args.prompt, "step_s": median, "tokens_per_s": tokens / median,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "loss": loss, "load1": load1(), "attention": attention_impl(torch),
         "blas": blas_library(), "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "")}),
@@ -122,6 +124,7 @@ def main():
     p.add_argument("--seq", type=int, default=512)
     p.add_argument("--steps", type=int, default=2)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--prompt", type=int, default=0, help="mask the first PCT%% of every sequence's labels")
     p.add_argument("--quick", action="store_true", help="tiny shapes, batch 2, seq 32, 1 step")
     # One workload in this process (how the parent runs each child).
     p.add_argument("--workload", help=argparse.SUPPRESS)
@@ -143,7 +146,7 @@ def main():
             for lora in args.lora.split(","):
                 cmd = [sys.executable, __file__, "--workload", w, "--lora-set", lora, "--dtype-one", dt,
                        "--batch", str(args.batch), "--seq", str(args.seq), "--steps", str(args.steps),
-                       "--warmup", str(args.warmup)]
+                       "--warmup", str(args.warmup), "--prompt", str(args.prompt)]
                 ok &= subprocess.run(cmd).returncode == 0
     return 0 if ok else 1
 

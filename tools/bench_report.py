@@ -29,6 +29,10 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def workload_group(r):
+    return r["workload"], r["lora"], r.get("prompt_pct", 0)
+
+
 def targets(train, roof, machines):
     """Issue #9's targets per workload and LoRA set, against the FMA peak bench_train_step measured:
     tokens/s >= 2x theirs' faster dtype, or 75% of the physical limit (peak / FLOPs per token) where
@@ -39,9 +43,10 @@ def targets(train, roof, machines):
     if not peak:
         return []
     out = [f"targets (fp32 FMA peak {peak:.1f} GFLOP/s, {ours_machine['fma_peak']['isa']}; AMX not measured):"]
-    for w, lora in dict.fromkeys((r["workload"], r["lora"]) for r in train):
-        ours = [r for r in train if r["engine"] == "ours" and (r["workload"], r["lora"]) == (w, lora)]
-        theirs = [r for r in train if r["engine"] == "theirs" and (r["workload"], r["lora"]) == (w, lora)]
+    for group in dict.fromkeys(workload_group(r) for r in train):
+        ours = [r for r in train if r["engine"] == "ours" and workload_group(r) == group]
+        theirs = [r for r in train if r["engine"] == "theirs" and workload_group(r) == group]
+        w, lora, prompt = group
         if not ours:
             continue
         o = max(ours, key=lambda r: r["tokens_per_s"])
@@ -61,7 +66,7 @@ def targets(train, roof, machines):
             mfu = o["flops_per_token"] * o["tokens_per_s"] / (best * 1e9)
             parts.append(f"roofline GEMM {best / peak:.0%} of peak {'met' if best >= 0.6 * peak else 'NOT met'}")
             parts.append(f"step {mfu:.0%} of roofline {'met' if mfu >= 0.6 else 'NOT met'}")
-        out.append(f"{w} {lora}: " + "; ".join(parts))
+        out.append(f"{w} {lora} prompt {prompt}%: " + "; ".join(parts))
     return out
 
 
@@ -86,27 +91,28 @@ def main():
     roof = {(r["workload"], r["dtype"]): r["best_gflops"] for r in rows if r["kind"] == "roofline"}
     train = [r for r in rows if r["kind"] == "train"]
 
-    def find(engine, w, lora, dt):
+    def find(engine, w, lora, dt, prompt):
         # theirs may have several runs (OPENBLAS_CORETYPE set or not): keep the fastest
-        hits = [r for r in train if (r["engine"], r["workload"], r["lora"], r["dtype"]) == (engine, w, lora, dt)]
+        hits = [r for r in train if (r["engine"], r["workload"], r["lora"], r["dtype"], r.get("prompt_pct", 0)) ==
+                (engine, w, lora, dt, prompt)]
         return max(hits, key=lambda r: r["tokens_per_s"], default=None)
 
     keys = []
     for r in train:
-        k = (r["workload"], r["lora"], r["dtype"])
+        k = (r["workload"], r["lora"], r["dtype"], r.get("prompt_pct", 0))
         if k not in keys:
             keys.append(k)
-    head = ["workload", "lora", "dtype", "B x T", "ours tok/s", "ours GiB", "theirs tok/s", "theirs GiB",
+    head = ["workload", "lora", "dtype", "prompt", "B x T", "ours tok/s", "ours GiB", "theirs tok/s", "theirs GiB",
             "tok/s ratio", "RSS ratio", "roofline GF/s", "MFU", "max load"]
     lines = []
-    for w, lora, dt in keys:
-        o, t = find("ours", w, lora, dt), find("theirs", w, lora, dt)
+    for w, lora, dt, prompt in keys:
+        o, t = find("ours", w, lora, dt, prompt), find("theirs", w, lora, dt, prompt)
         any_run = o or t
         flops = o["flops_per_token"] if o else None
         best = roof.get((w, dt))
         mfu = flops * o["tokens_per_s"] / (best * 1e9) if o and best else None
         loads = [r["load1"] for r in (o, t) if r]
-        lines.append([w, lora, dt, f"{any_run['batch']}x{any_run['seq']}",
+        lines.append([w, lora, dt, f"{prompt}%", f"{any_run['batch']}x{any_run['seq']}",
                       fmt(o and o["tokens_per_s"], ".1f"), fmt(o and o["peak_rss_mib"] / 1024, ".2f"),
                       fmt(t and t["tokens_per_s"], ".1f"), fmt(t and t["peak_rss_mib"] / 1024, ".2f"),
                       fmt(ratio(o and o["tokens_per_s"], t and t["tokens_per_s"]), ".2f"),
@@ -115,14 +121,15 @@ def main():
                       f"{max(loads):.2f}"])
     # Issue #9's comparison: ours (bf16 and fp32 alike) against theirs' faster dtype.
     summary = []
-    for w, lora in dict.fromkeys((k[0], k[1]) for k in keys):
-        ours = [r for r in train if r["engine"] == "ours" and (r["workload"], r["lora"]) == (w, lora)]
-        theirs = [r for r in train if r["engine"] == "theirs" and (r["workload"], r["lora"]) == (w, lora)]
+    for group in dict.fromkeys(workload_group(r) for r in train):
+        ours = [r for r in train if r["engine"] == "ours" and workload_group(r) == group]
+        theirs = [r for r in train if r["engine"] == "theirs" and workload_group(r) == group]
+        w, lora, prompt = group
         if not ours or not theirs:
             continue
         tb = max(theirs, key=lambda r: r["tokens_per_s"])
         for o in sorted(ours, key=lambda r: r["dtype"]):
-            summary.append(f"{w} {lora} ours {o['dtype']}: {o['tokens_per_s'] / tb['tokens_per_s']:.2f}x the "
+            summary.append(f"{w} {lora} prompt {prompt}% ours {o['dtype']}: {o['tokens_per_s'] / tb['tokens_per_s']:.2f}x the "
                            f"tokens/s of theirs' faster ({tb['dtype']}, {tb['tokens_per_s']:.1f} tok/s), "
                            f"{o['peak_rss_mib'] / tb['peak_rss_mib']:.2f}x its peak RSS")
     summary += targets(train, roof, machines)
