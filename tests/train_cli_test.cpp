@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "formats/safetensors.h"
+#include "model/config.h"
 #include "test_support.h"
 #include "train/checkpoint.h"
 #include "train_test_support.h"
@@ -146,6 +147,16 @@ TEST_F(TrainFixture, TrainingWritesTheRunAndRefusesToClobberIt) {
 
   const auto state = read_json(out / "trainer_state.json");
   EXPECT_EQ(state["global_step"], 6);
+  // total_flos as the Transformers Trainer counts it: 6 · input tokens (padding included) · the
+  // parameters other than the embedding's, adapters included; the same in both result files.
+  const ft::ModelConfig config = ft::load_model_config((model / "config.json").string());
+  const double parameters = double(config.parameter_count() - int64_t{config.vocab_size} * config.hidden_size) +
+                            read_json(out / "run_config.json")["model"]["trainable_parameters"].get<double>();
+  const double flos = state["total_flos"].get<double>(), padded_tokens = flos / (6.0 * parameters);
+  EXPECT_EQ(read_json(out / "train_results.json")["total_flos"].get<double>(), flos);
+  EXPECT_NEAR(padded_tokens, std::round(padded_tokens), 1e-6 * padded_tokens);
+  EXPECT_GE(padded_tokens, state["num_input_tokens_seen"].get<double>());
+  EXPECT_LE(padded_tokens, 6 * 2 * 256);  // steps × batch × --max_seq_length
   int train_logs = 0;
   for (const auto& e : state["log_history"]) train_logs += e.contains("loss");
   EXPECT_EQ(train_logs, 3);
@@ -191,6 +202,8 @@ TEST_F(TrainFixture, ResumeFromAnEarlierCheckpointIsByteExact) {
     return logs;
   };
   EXPECT_EQ(train_logs(root / "b"), train_logs(root / "a"));
+  EXPECT_EQ(read_json(root / "b" / "trainer_state.json")["total_flos"],
+            read_json(root / "a" / "trainer_state.json")["total_flos"]);
   EXPECT_GT(train_logs(root / "a")[0]["loss"].get<double>(), 1.0);
 }
 

@@ -115,7 +115,7 @@ void finish_run(Trainer& trainer, const Trainable& trainable, const RunSetup& s,
       trainable.save_model(options.output_dir);
       copy_side_files(s.model_dir, options.output_dir, tokenizer_file_names());
       const nlohmann::json train_results = {
-          {"epoch", result.epoch}, {"total_flos", 0}, {"train_loss", result.train_loss},
+          {"epoch", result.epoch}, {"total_flos", result.total_flos}, {"train_loss", result.train_loss},
           {"train_runtime", result.runtime}, {"train_samples", result.train_samples},
           {"train_steps_per_second", result.runtime > 0 ? double(result.global_step) / result.runtime : 0.0}};
       write_results(options.output_dir, "train_results.json", train_results);
@@ -202,6 +202,9 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
                  /*save_model_in_checkpoints=*/false, full->vector_ranges(), full->layer_offsets()};
   }
 
+  trainable.flop_parameters = config.parameter_count() -
+                              int64_t{config.vocab_size} * config.hidden_size +
+                              (r.use_lora ? static_cast<int64_t>(trainable.values.size()) : 0);
   if (rank0) fs::create_directories(options.output_dir);
   const std::string tb_dir = !options.report_tensorboard ? ""
                              : options.logging_dir.empty() ? default_logging_dir(options.output_dir)

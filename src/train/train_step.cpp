@@ -64,16 +64,18 @@ StepRunner::StepRunner(Model& model, std::span<float> values, std::span<float> g
 StepRecord StepRunner::step(std::span<const MicroBatch> micro_batches, uint64_t dropout_seed,
                             uint64_t step_index) {
   const bool distributed = comm_ && comm_->world_size() > 1;
-  double totals[2] = {0, 0};  // target tokens, input tokens
+  double totals[3] = {0, 0, 0};  // target tokens, input tokens, padded input tokens
   for (const MicroBatch& mb : micro_batches) {
     shift_labels(mb.labels, mb.B, mb.T, targets_);
     for (int t : targets_) totals[0] += t != kIgnoreIndex;
     totals[1] += double(mb.tokens);
+    totals[2] += double(mb.B * mb.T);
   }
   if (distributed) comm_->all_reduce_sum(std::span<double>(totals));
   StepRecord record;
   record.counted = static_cast<int64_t>(totals[0]);
   record.tokens = static_cast<int64_t>(totals[1]);
+  record.padded_tokens = static_cast<int64_t>(totals[2]);
   std::fill(grads_.begin(), grads_.end(), 0.0f);
   double loss_sum = 0;
   if (buckets_) buckets_->start_step();

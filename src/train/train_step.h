@@ -55,6 +55,7 @@ struct StepRecord {
   double lr = 0;         // the rate this step used
   int64_t counted = 0;   // target tokens over all ranks
   int64_t tokens = 0;    // input tokens (not padding) over all ranks
+  int64_t padded_tokens = 0;  // B·T of every micro-batch over all ranks, padding included
 };
 
 class StepRunner {

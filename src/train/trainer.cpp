@@ -126,7 +126,7 @@ nlohmann::json Trainer::trainer_state(int64_t step) const {
       {"num_input_tokens_seen", tokens_seen_},
       {"num_train_epochs", (plan_.total_steps + plan_.steps_per_epoch - 1) / plan_.steps_per_epoch},
       {"save_steps", plan_.save_interval},
-      {"total_flos", 0},
+      {"total_flos", total_flos_},
       {"train_batch_size", options_.per_device_train_batch_size},
       {"trial_name", nullptr},
       {"trial_params", nullptr},
@@ -145,6 +145,7 @@ nlohmann::json Trainer::trainer_state(int64_t step) const {
         {"window_steps", window_steps_},
         {"total_loss", total_loss_},
         {"tokens_seen", tokens_seen_},
+        {"total_flos", total_flos_},
         {"train_seconds", train_seconds_}}},
   };
 }
@@ -228,6 +229,7 @@ std::string Trainer::resume(const std::string& from) {
     window_steps_ = f.at("window_steps").get<int64_t>();
     total_loss_ = f.at("total_loss").get<double>();
     tokens_seen_ = f.at("tokens_seen").get<int64_t>();
+    total_flos_ = f.value("total_flos", 0.0);  // absent from checkpoints of older versions
     train_seconds_ = f.at("train_seconds").get<double>();
     ctx_.log.restore_history(state.at("log_history"));
     if (trainable_.after_update) trainable_.after_update();
@@ -285,6 +287,7 @@ TrainResult Trainer::train() {
     window_steps_ += 1;
     total_loss_ += rec.loss;
     tokens_seen_ += rec.tokens;
+    total_flos_ += 6.0 * double(rec.padded_tokens) * double(trainable_.flop_parameters);
     last_loss_ = rec.loss;
     progress.update(done, rec.tokens);
 
@@ -329,6 +332,7 @@ TrainResult Trainer::train() {
   result.epoch = epoch_at(result.global_step);
   result.train_loss = result.global_step > 0 ? total_loss_ / double(result.global_step) : 0.0;
   result.runtime = train_seconds_;
+  result.total_flos = total_flos_;
   result.train_samples = static_cast<int64_t>(data_.train.size());
   result.last_checkpoint = last_checkpoint_;
   if (!interrupted) {
@@ -338,7 +342,7 @@ TrainResult Trainer::train() {
                      {{"train_runtime", result.runtime},
                       {"train_samples_per_second", result.runtime > 0 ? samples / result.runtime : 0.0},
                       {"train_steps_per_second", result.runtime > 0 ? double(result.global_step) / result.runtime : 0.0},
-                      {"total_flos", 0.0},
+                      {"total_flos", result.total_flos},
                       {"train_loss", result.train_loss}});
   }
   return result;

@@ -38,6 +38,9 @@ struct Trainable {
   bool save_model_in_checkpoints = true;
   std::vector<std::pair<int64_t, int64_t>> no_decay = {};  // ranges of values exempt from weight decay
   std::vector<int64_t> layer_offsets = {};  // where each layer's gradients begin (GradientBuckets)
+  // The parameters the Transformers Trainer counts in total_flos (6 · input tokens · these):
+  // every one but the embedding's (num_parameters(exclude_embeddings=True)), adapters included.
+  int64_t flop_parameters = 0;
 };
 
 struct TrainContext {
@@ -51,7 +54,7 @@ struct TrainContext {
 
 struct TrainResult {
   int64_t global_step = 0, total_steps = 0;
-  double epoch = 0, train_loss = 0, runtime = 0;
+  double epoch = 0, train_loss = 0, runtime = 0, total_flos = 0;
   int64_t train_samples = 0;
   bool interrupted = false;
   std::string last_checkpoint;
@@ -104,6 +107,7 @@ class Trainer {
   double total_loss_ = 0;
   double train_seconds_ = 0;  // training time of earlier processes of this run
   int64_t tokens_seen_ = 0;
+  double total_flos_ = 0;
   std::string last_checkpoint_;
   double last_loss_ = std::nan("");
   Progress* progress_ = nullptr;  // the bar while train() runs (rank 0)
