@@ -14,12 +14,13 @@ using namespace attention_tiles;
 
 struct BackwardScratch {
   std::vector<float> buf;
-  float *qt, *dot, *p, *dp, *delta;
+  float *qt, *dot, *outt, *p, *dp, *delta;
   explicit BackwardScratch(int64_t HD)
-      : buf(static_cast<size_t>(2 * HD * kQueryBlock + 2 * kKeyTile * kQueryBlock + kQueryBlock)) {
+      : buf(static_cast<size_t>(3 * HD * kQueryBlock + 2 * kKeyTile * kQueryBlock + kQueryBlock)) {
     qt = buf.data();               // [HD, kQueryBlock] queries, transposed
     dot = qt + HD * kQueryBlock;   // [HD, kQueryBlock] output gradients, transposed
-    p = dot + HD * kQueryBlock;    // [kKeyTile, kQueryBlock] probabilities (key-major, as all tiles)
+    outt = dot + HD * kQueryBlock;  // [HD, kQueryBlock] outputs, transposed
+    p = outt + HD * kQueryBlock;   // [kKeyTile, kQueryBlock] probabilities (key-major, as all tiles)
     dp = p + kKeyTile * kQueryBlock;  // [kKeyTile, kQueryBlock] dP, then dS
     delta = dp + kKeyTile * kQueryBlock;
   }
@@ -32,16 +33,12 @@ void attend_block_backward(float* dq, float* dk, float* dv, const float* dout, c
                            const float* q, const float* k, const float* v, const float* lse,
                            const int64_t* first, int64_t t0, int64_t nq, int64_t q_ld,
                            int64_t kv_ld, int64_t HD, float scale, BackwardScratch& w) {
-  prefetch_rows(out, nq, q_ld, HD);
   prefetch_rows(dq, nq, q_ld, HD);
   transpose_block(w.qt, q, nq, q_ld, HD);
   transpose_block(w.dot, dout, nq, q_ld, HD);
-  for (int64_t i = 0; i < nq; ++i) {
-    float delta = 0.0f;
-    for (int64_t d = 0; d < HD; ++d) delta += dout[i * q_ld + d] * out[i * q_ld + d];
-    w.delta[i] = delta;
-    std::fill_n(dq + i * q_ld, HD, 0.0f);
-  }
+  transpose_block(w.outt, out, nq, q_ld, HD);
+  column_dots(w.delta, w.dot, w.outt, nq, HD);  // delta_i = dO_i·O_i, all rows at once
+  for (int64_t i = 0; i < nq; ++i) std::fill_n(dq + i * q_ld, HD, 0.0f);
   const int64_t lo = *std::min_element(first, first + nq), hi = t0 + nq - 1;
   for (int64_t j0 = lo; j0 <= hi; j0 += kKeyTile) {
     const int64_t nj = std::min(kKeyTile, hi + 1 - j0);

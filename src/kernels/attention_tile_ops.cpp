@@ -59,6 +59,13 @@ void column_sum(float* sum, const float* s, int64_t nq, int64_t nj) {
 }
 
 FT_TILE_OPS_CLONES
+void column_dots(float* dot, const float* a, const float* b, int64_t nq, int64_t HD) {
+  std::fill_n(dot, nq, 0.0f);
+  for (int64_t d = 0; d < HD; ++d)
+    for (int64_t i = 0; i < nq; ++i) dot[i] += a[d * kQueryBlock + i] * b[d * kQueryBlock + i];
+}
+
+FT_TILE_OPS_CLONES
 void score_gradients(float* ds, const float* p, const float* delta, float scale, int64_t nq,
                      int64_t nj) {
   for (int64_t j = 0; j < nj; ++j)

@@ -26,6 +26,9 @@ void column_max(float* m, const float* s, int64_t nq, int64_t nj);
 void exp_scores(float* s, const float* offset, float scale, int64_t nq, int64_t nj);
 // sum[i] += s[j, i] for j = 0, 1, ..., nj−1.
 void column_sum(float* sum, const float* s, int64_t nq, int64_t nj);
+// dot[i] = Σ_d a[d, i]·b[d, i] for d = 0, 1, ..., HD−1: row dot products of two transposed
+// query blocks, vectorised across the rows.
+void column_dots(float* dot, const float* a, const float* b, int64_t nq, int64_t HD);
 // ds[j, i] = p[j, i]·(ds[j, i] − delta[i])·scale: dP into the scores' gradient.
 void score_gradients(float* ds, const float* p, const float* delta, float scale, int64_t nq,
                      int64_t nj);
