@@ -30,7 +30,7 @@ struct ForwardScratch {
       : buf(static_cast<size_t>(2 * HD * kQueryBlock + kKeyTile * kQueryBlock + 4 * kQueryBlock)) {
     qt = buf.data();                  // [HD, kQueryBlock] the block's queries, transposed
     acc = qt + HD * kQueryBlock;      // [nq, HD] unnormalised outputs
-    s = acc + kQueryBlock * HD;       // [kKeyTile, kQueryBlock] scores, then probabilities
+    s = acc + kQueryBlock * HD;       // [nj, nq] scores, then probabilities
     row_max = s + kKeyTile * kQueryBlock;
     row_sum = row_max + kQueryBlock;
     tile_max = row_sum + kQueryBlock;
@@ -38,7 +38,7 @@ struct ForwardScratch {
   }
 };
 
-// Folds one tile's scores (s[j*kQueryBlock + i]) into the running max and sum of each row,
+// Folds one tile's scores (s[j*nq + i]) into the running max and sum of each row,
 // rescaling the rows' accumulated outputs, and leaves the tile's probabilities in s.
 void softmax_tile(ForwardScratch& w, const TileMask& m, int64_t nq, int64_t nj, int64_t HD,
                   float scale) {
@@ -77,11 +77,11 @@ void attend_block(float* out, int64_t out_ld, float* lse, const QueryBlock& blk,
     if (!mask.any) continue;
     // Scores transposed, sᵀ = K·Qᵀ: K's rows are read in place, only the query block was
     // transposed (once for all tiles).
-    tile_multiply({.c = w.s, .ldc = kQueryBlock, .a = k + j0 * kv_ld, .a_row = kv_ld, .a_k = 1,
+    tile_multiply({.c = w.s, .ldc = nq, .a = k + j0 * kv_ld, .a_row = kv_ld, .a_k = 1,
                    .b = w.qt, .ldb = kQueryBlock, .rows = nj, .depth = HD, .cols = nq,
                    .accumulate = false});
     softmax_tile(w, mask, nq, nj, HD, scale);
-    tile_multiply({.c = w.acc, .ldc = HD, .a = w.s, .a_row = 1, .a_k = kQueryBlock,
+    tile_multiply({.c = w.acc, .ldc = HD, .a = w.s, .a_row = 1, .a_k = nq,
                    .b = v + j0 * kv_ld, .ldb = kv_ld, .rows = nq, .depth = nj, .cols = HD,
                    .accumulate = true});
   }

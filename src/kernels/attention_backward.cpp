@@ -20,8 +20,8 @@ struct BackwardScratch {
     qt = buf.data();               // [HD, kQueryBlock] queries, transposed
     dot = qt + HD * kQueryBlock;   // [HD, kQueryBlock] output gradients, transposed
     outt = dot + HD * kQueryBlock;  // [HD, kQueryBlock] outputs, transposed
-    p = outt + HD * kQueryBlock;   // [kKeyTile, kQueryBlock] probabilities (key-major, as all tiles)
-    dp = p + kKeyTile * kQueryBlock;  // [kKeyTile, kQueryBlock] dP, then dS
+    p = outt + HD * kQueryBlock;   // [nj, nq] probabilities (key-major, as all tiles)
+    dp = p + kKeyTile * kQueryBlock;  // [nj, nq] dP, then dS
     delta = dp + kKeyTile * kQueryBlock;
   }
 };
@@ -47,7 +47,7 @@ void attend_block_backward(float* dq, float* dk, float* dv, const float* dout, c
     // Pᵀ and dPᵀ = V·dOᵀ with keys as rows (see attention_forward), so every product below reads
     // q, k, v and dout rows in place.
     const auto keys_by_block = [&](float* c, const float* a, const float* bt) {
-      tile_multiply({.c = c, .ldc = kQueryBlock, .a = a + j0 * kv_ld, .a_row = kv_ld, .a_k = 1,
+      tile_multiply({.c = c, .ldc = nq, .a = a + j0 * kv_ld, .a_row = kv_ld, .a_k = 1,
                      .b = bt, .ldb = kQueryBlock, .rows = nj, .depth = HD, .cols = nq,
                      .accumulate = false});
     };
@@ -58,12 +58,12 @@ void attend_block_backward(float* dq, float* dk, float* dv, const float* dout, c
     score_gradients(w.dp, w.p, w.delta, scale, nq, nj);
     // dV += Pᵀ·dO and dK += dSᵀ·Q over this tile's keys; dQ += dS·K over the block's rows.
     const auto keys_from_queries = [&](float* c, const float* a, const float* b) {
-      tile_multiply({.c = c + j0 * kv_ld, .ldc = kv_ld, .a = a, .a_row = kQueryBlock, .a_k = 1,
+      tile_multiply({.c = c + j0 * kv_ld, .ldc = kv_ld, .a = a, .a_row = nq, .a_k = 1,
                      .b = b, .ldb = q_ld, .rows = nj, .depth = nq, .cols = HD, .accumulate = true});
     };
     keys_from_queries(dv, w.p, dout);
     keys_from_queries(dk, w.dp, q);
-    tile_multiply({.c = dq, .ldc = q_ld, .a = w.dp, .a_row = 1, .a_k = kQueryBlock,
+    tile_multiply({.c = dq, .ldc = q_ld, .a = w.dp, .a_row = 1, .a_k = nq,
                    .b = k + j0 * kv_ld, .ldb = kv_ld, .rows = nq, .depth = nj, .cols = HD,
                    .accumulate = true});
   }

@@ -29,7 +29,7 @@ FT_TILE_OPS_CLONES
 void hide_scores(float* s, const TileMask& m, int64_t nq, int64_t nj) {
   constexpr float kHidden = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < nj; ++j) {
-    float* row = s + j * kQueryBlock;
+    float* row = s + j * nq;
     const auto key = static_cast<int32_t>(j);
     for (int64_t i = 0; i < nq; ++i) row[i] = key < m.from[i] || key > m.to[i] ? kHidden : row[i];
   }
@@ -38,24 +38,20 @@ void hide_scores(float* s, const TileMask& m, int64_t nq, int64_t nj) {
 FT_TILE_OPS_CLONES
 void column_max(float* m, const float* s, int64_t nq, int64_t nj) {
   for (int64_t j = 0; j < nj; ++j)
-    for (int64_t i = 0; i < nq; ++i) m[i] = std::max(m[i], s[j * kQueryBlock + i]);
+    for (int64_t i = 0; i < nq; ++i) m[i] = std::max(m[i], s[j * nq + i]);
 }
 
 FT_TILE_OPS_CLONES
 void exp_scores(float* s, const float* offset, float scale, int64_t nq, int64_t nj) {
   for (int64_t j = 0; j < nj; ++j)
-    for (int64_t i = 0; i < nq; ++i) s[j * kQueryBlock + i] = s[j * kQueryBlock + i] * scale - offset[i];
-  if (nq == kQueryBlock) {
-    exp_affine(s, s, nj * kQueryBlock, 1.0f, 0.0f);
-    return;
-  }
-  for (int64_t j = 0; j < nj; ++j) exp_affine(s + j * kQueryBlock, s + j * kQueryBlock, nq, 1.0f, 0.0f);
+    for (int64_t i = 0; i < nq; ++i) s[j * nq + i] = s[j * nq + i] * scale - offset[i];
+  exp_affine(s, s, nj * nq, 1.0f, 0.0f);
 }
 
 FT_TILE_OPS_CLONES
 void column_sum(float* sum, const float* s, int64_t nq, int64_t nj) {
   for (int64_t j = 0; j < nj; ++j)
-    for (int64_t i = 0; i < nq; ++i) sum[i] += s[j * kQueryBlock + i];
+    for (int64_t i = 0; i < nq; ++i) sum[i] += s[j * nq + i];
 }
 
 FT_TILE_OPS_CLONES
@@ -70,7 +66,7 @@ void score_gradients(float* ds, const float* p, const float* delta, float scale,
                      int64_t nj) {
   for (int64_t j = 0; j < nj; ++j)
     for (int64_t i = 0; i < nq; ++i)
-      ds[j * kQueryBlock + i] = p[j * kQueryBlock + i] * (ds[j * kQueryBlock + i] - delta[i]) * scale;
+      ds[j * nq + i] = p[j * nq + i] * (ds[j * nq + i] - delta[i]) * scale;
 }
 
 }  // namespace ft::attention_tiles

@@ -1,7 +1,7 @@
 // The element-wise work between the two products of an attention tile, shared by
 // attention_forward and attention_backward so both apply exactly the same mask and arithmetic.
-// Score tiles are key-major: s[j*kQueryBlock + i] for keys j < nj of the tile and queries i < nq
-// of the block. Query i sees keys first[i]..last0+i of the sequence; a TileMask holds those bounds
+// Score tiles are key-major and dense: s[j*nq + i] for keys j < nj of the tile and queries i < nq
+// of the block (one exp call per tile, whatever nq). Query i sees keys first[i]..last0+i of the sequence; a TileMask holds those bounds
 // relative to the tile's first key j0, clipped to its nj keys (from > to: none).
 // Each element's arithmetic is fixed (no FMA contraction in ISO C++), so the ISA clones agree.
 #pragma once
