@@ -33,16 +33,19 @@ def workload_group(r):
     return r["workload"], r["lora"], r.get("prompt_pct", 0)
 
 
-def targets(train, roof, machines):
+def targets(train, roof, machine_lines):
     """Issue #9's targets per workload and LoRA set, against the FMA peak bench_train_step measured:
     tokens/s >= 2x theirs' faster dtype, or 75% of the physical limit (peak / FLOPs per token) where
     2x would pass it; peak RSS <= 0.6x theirs; the roofline GEMM >= 60% of the peak; the step
     (MFU) >= 60% of the roofline. Ours counts with its faster dtype."""
-    ours_machine = machines.get(("ours", ""))
-    peak = ours_machine and ours_machine.get("fma_peak", {}).get("gflops")
-    if not peak:
+    peaks = [m["fma_peak"] for m in machine_lines if m["engine"] == "ours" and m.get("fma_peak", {}).get("gflops")]
+    if not peaks:
         return []
-    out = [f"targets (fp32 FMA peak {peak:.1f} GFLOP/s, {ours_machine['fma_peak']['isa']}; AMX not measured):"]
+    # The hardware's limit is the best measurement: a shared machine only ever measures lower.
+    best = max(peaks, key=lambda p: p["gflops"])
+    peak = best["gflops"]
+    out = [f"targets (fp32 FMA peak {peak:.1f} GFLOP/s, {best['isa']}, the best of {len(peaks)} measurements, "
+           f"lowest {min(p['gflops'] for p in peaks):.1f}; AMX not measured):"]
     for group in dict.fromkeys(workload_group(r) for r in train):
         ours = [r for r in train if r["engine"] == "ours" and workload_group(r) == group]
         theirs = [r for r in train if r["engine"] == "theirs" and workload_group(r) == group]
@@ -132,7 +135,7 @@ def main():
             summary.append(f"{w} {lora} prompt {prompt}% ours {o['dtype']}: {o['tokens_per_s'] / tb['tokens_per_s']:.2f}x the "
                            f"tokens/s of theirs' faster ({tb['dtype']}, {tb['tokens_per_s']:.1f} tok/s), "
                            f"{o['peak_rss_mib'] / tb['peak_rss_mib']:.2f}x its peak RSS")
-    summary += targets(train, roof, machines)
+    summary += targets(train, roof, [r for r in rows if r["kind"] == "machine"])
     if md:
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
