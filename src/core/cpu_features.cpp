@@ -1,6 +1,7 @@
 #include "core/cpu_features.h"
 
 #include <cpuid.h>
+#include <cstdint>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,23 +15,36 @@ bool request_amx_permission() {
   return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
 }
 
+// XCR0: the register state the OS saves on a context switch; 0 when the OS does not use XSAVE.
+uint64_t os_saved_state(unsigned cpuid1_ecx) {
+  if (!(cpuid1_ecx & (1u << 27))) return 0;  // OSXSAVE
+  uint32_t lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (uint64_t{hi} << 32) | lo;
+}
+
 CpuFeatures detect() {
   CpuFeatures f;
   unsigned a, b, c, d;
   if (__get_cpuid_max(0, nullptr) < 7) return f;
   __cpuid(1, a, b, c, d);
-  f.fma = c & (1u << 12);
+  // CPUID names what the core can run; an instruction is usable only if the OS also saves its
+  // registers (a kernel or hypervisor can leave AVX-512 state off while CPUID still lists it).
+  const uint64_t xcr0 = os_saved_state(c);
+  const bool ymm = (xcr0 & 0x6) == 0x6;             // SSE and AVX state
+  const bool zmm = ymm && (xcr0 & 0xe0) == 0xe0;    // opmask and both halves of ZMM state
+  f.fma = ymm && (c & (1u << 12));
   __cpuid_count(7, 0, a, b, c, d);
-  f.avx2 = b & (1u << 5);
-  f.avx512f = b & (1u << 16);
-  f.avx512bw = b & (1u << 30);
-  f.avx512vl = b & (1u << 31);
-  f.avx512_vnni = c & (1u << 11);
-  f.avx512_fp16 = d & (1u << 23);
+  f.avx2 = ymm && (b & (1u << 5));
+  f.avx512f = zmm && (b & (1u << 16));
+  f.avx512bw = zmm && (b & (1u << 30));
+  f.avx512vl = zmm && (b & (1u << 31));
+  f.avx512_vnni = zmm && (c & (1u << 11));
+  f.avx512_fp16 = zmm && (d & (1u << 23));
   f.amx_bf16 = d & (1u << 22);
   f.amx_tile = d & (1u << 24);
   __cpuid_count(7, 1, a, b, c, d);
-  f.avx512_bf16 = a & (1u << 5);
+  f.avx512_bf16 = zmm && (a & (1u << 5));
   if (f.amx_tile && f.amx_bf16) f.amx_bf16 = request_amx_permission();
   else f.amx_bf16 = false;
   return f;
