@@ -3,6 +3,7 @@
 // no loss and passes no gradient back, yet with a 32000-word vocabulary its logits cost as much as
 // a decoder layer. A batch where every row counts is one run per chunk, as before.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -21,6 +22,13 @@ inline std::vector<int64_t> counted_rows(std::span<const int> targets) {
 // out[i] = targets[rows[i]].
 inline void gather_targets(int* out, std::span<const int> targets, std::span<const int64_t> rows) {
   for (size_t i = 0; i < rows.size(); ++i) out[i] = targets[static_cast<size_t>(rows[i])];
+}
+
+// f(slice) for consecutive slices of at most `chunk` rows: the loss chunks.
+template <class F>
+void for_each_chunk(std::span<const int64_t> rows, int64_t chunk, F&& f) {
+  for (size_t i = 0; i < rows.size(); i += static_cast<size_t>(chunk))
+    f(rows.subspan(i, std::min(static_cast<size_t>(chunk), rows.size() - i)));
 }
 
 // f(offset, first, count) for each maximal run rows[offset..offset+count) = first, first+1, ...

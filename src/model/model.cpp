@@ -239,13 +239,11 @@ float Model::forward_loss(std::span<const int> ids, std::span<const int> targets
   run_layers(ids, B, T, nullptr);
   const float* hidden = final_hidden();
   const std::vector<int64_t> rows = counted_rows(targets);
-  const auto n = static_cast<int64_t>(rows.size());
   std::fill(losses.begin(), losses.end(), 0.0f);
   std::vector<int> chunk_targets(static_cast<size_t>(chunk));
   std::vector<float> chunk_losses(static_cast<size_t>(chunk));
   double sum = 0.0;
-  for (int64_t i0 = 0; i0 < n; i0 += chunk) {
-    const std::span<const int64_t> sel(rows.data() + i0, static_cast<size_t>(std::min(chunk, n - i0)));
+  for_each_chunk(rows, chunk, [&](std::span<const int64_t> sel) {
     gather_targets(chunk_targets.data(), targets, sel);
     head(hidden, sel);
     cross_entropy_forward(chunk_losses.data(), nullptr, act(plan_.logits), chunk_targets.data(),
@@ -254,8 +252,8 @@ float Model::forward_loss(std::span<const int> ids, std::span<const int> targets
       losses[static_cast<size_t>(sel[i])] = chunk_losses[i];
       sum += chunk_losses[i];
     }
-  }
-  return n ? static_cast<float>(sum / static_cast<double>(n)) : 0.0f;
+  });
+  return rows.empty() ? 0.0f : static_cast<float>(sum / static_cast<double>(rows.size()));
 }
 
 std::span<const float> Model::forward_cached(KvCache& cache, std::span<const int> ids, int64_t B,
