@@ -9,6 +9,7 @@
 // and SmolLM2-135M (576, 1536, 9 heads, 3 KV heads, vocab 49152); 4096 tokens (8 × 512) except
 // attention (2 × 512, same per-row work) and the LM head's loss chunk (loss_chunk_rows).
 #include <benchmark/benchmark.h>
+#include <omp.h>
 
 #include <cmath>
 #include <cstdio>
@@ -118,8 +119,8 @@ void BM_AttentionForward(benchmark::State& state) {
   flop_rate(state, attention_flop(s));
 }
 
-void BM_AttentionBackward(benchmark::State& state) {
-  const AttentionShape s = attention_shape(state);
+void attention_backward_rate(benchmark::State& state, const AttentionShape& s,
+                             AttentionBackwardSchedule schedule) {
   auto q = random_floats(s.B * s.T * s.NH * s.HD, 1), k = random_floats(s.B * s.T * s.NKV * s.HD, 2),
        v = random_floats(s.B * s.T * s.NKV * s.HD, 3), dout = random_floats(q.size(), 4);
   Buffer<float> out(q.size()), lse(static_cast<size_t>(s.B * s.NH * s.T));
@@ -127,8 +128,26 @@ void BM_AttentionBackward(benchmark::State& state) {
   attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), s);
   for (auto _ : state)
     attention_backward(dq.data(), dk.data(), dv.data(), dout.data(), out.data(), lse.data(),
-                       q.data(), k.data(), v.data(), s);
-  flop_rate(state, 2.5 * attention_flop(s));  // five products of the forward's two sizes
+                       q.data(), k.data(), v.data(), s, nullptr, schedule);
+  // Five products of the forward's two sizes in one pass (two passes multiply 7, counted as 5).
+  flop_rate(state, 2.5 * attention_flop(s));
+}
+
+void BM_AttentionBackward(benchmark::State& state) {
+  attention_backward_rate(state, attention_shape(state), AttentionBackwardSchedule::kAuto);
+}
+
+// One row (batch 1) with few kv heads, where one task per kv head leaves threads idle: args
+// {NH, NKV, HD, schedule} with schedule 0 = automatic, 1 = one pass, 2 = two passes.
+void BM_AttentionBackwardBatch1(benchmark::State& state) {
+  AttentionShape s = attention_shape(state);
+  s.B = 1;
+  const auto schedule = static_cast<AttentionBackwardSchedule>(state.range(3));
+  state.SetLabel(attention_backward_schedule(s, omp_get_max_threads()) ==
+                         AttentionBackwardSchedule::kTwoPass
+                     ? "auto: two passes"
+                     : "auto: one pass");
+  attention_backward_rate(state, s, schedule);
 }
 // One generated token per row against a KV cache of 511 earlier ones (`finetune generate`).
 void BM_AttentionDecode(benchmark::State& state) {
@@ -146,6 +165,9 @@ BENCHMARK(BM_AttentionForward)->ArgNames({"NH", "NKV", "HD"})->Args({32, 4, 64})
 BENCHMARK(BM_AttentionDecode)->ArgNames({"NH", "NKV", "HD"})->Args({32, 4, 64})->Args({9, 3, 64})
     ->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_AttentionBackward)->ArgNames({"NH", "NKV", "HD"})->Args({32, 4, 64})->Args({9, 3, 64})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionBackwardBatch1)->ArgNames({"NH", "NKV", "HD", "schedule"})
+    ->ArgsProduct({{8}, {1}, {64}, {0, 1, 2}})->ArgsProduct({{9}, {3}, {64}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- Memory-bound kernels over [kTokens, C]: arg {C}.

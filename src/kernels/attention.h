@@ -26,12 +26,23 @@ struct AttentionShape {
 void attention_forward(float* out, float* lse, const float* q, const float* k, const float* v,
                        const AttentionShape& shape, const int32_t* segments = nullptr);
 
+// How attention_backward spreads over threads. kOnePass: one task per (batch, kv head), which owns
+// its dk/dv rows and computes every gradient in one visit of each tile. kTwoPass: dk/dv by tasks
+// owning one key tile each, then dq by tasks owning one query block each; each pass recomputes the
+// probabilities and dP, so it multiplies 7 tiles where one pass multiplies 5, but it has
+// B·NKV·T/64 tasks instead of B·NKV (batch 1 of a model with few kv heads keeps 1-8 threads busy
+// in one pass). kAuto picks the one that finishes first if tasks of one size take equal time.
+// Every element sums the same terms in the same order either way, so both give the same bits.
+enum class AttentionBackwardSchedule { kAuto, kOnePass, kTwoPass };
+AttentionBackwardSchedule attention_backward_schedule(const AttentionShape& shape, int threads);
+
 // Backward of attention_forward over one block of T queries and keys (past = 0, kv_capacity = T),
 // recomputing probabilities from the saved lse tile by tile: O(T) extra memory. Writes dq [B,T,NH,HD]
 // and dk, dv [B,T,NKV,HD] (kv heads sum their query heads' contributions).
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* out,
                         const float* lse, const float* q, const float* k, const float* v,
-                        const AttentionShape& shape, const int32_t* segments = nullptr);
+                        const AttentionShape& shape, const int32_t* segments = nullptr,
+                        AttentionBackwardSchedule schedule = AttentionBackwardSchedule::kAuto);
 
 // The first key each query sees, [B*T]; the last is always the query's own position. Shared by
 // forward and backward so both apply exactly the same mask.
