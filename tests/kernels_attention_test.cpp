@@ -73,6 +73,37 @@ TEST(KernelsAttention, SlidingWindow) {
   check({.B = 1, .T = 40, .NH = 2, .NKV = 1, .HD = 4, .kv_capacity = 40, .window = 5});
 }
 
+// Decoding takes the query heads of a kv head as one block's rows; each row's arithmetic is the
+// prefill's for the same token, so the bits are too. Groups of 3, 8 and 40 (more than a block).
+TEST(KernelsAttention, DecodingATokenGivesThePrefillsBits) {
+  for (const int64_t group : {3, 8, 40}) {
+    SCOPED_TRACE(::testing::Message() << "group=" << group);
+    const AttentionShape prefill{.B = 2, .T = 70, .NH = 2 * group, .NKV = 2, .HD = 24, .kv_capacity = 70};
+    const int64_t row = prefill.NH * prefill.HD;
+    const auto q = random_vector(prefill.B * prefill.T * row, 4);
+    const auto k = random_vector(prefill.B * prefill.T * prefill.NKV * prefill.HD, 5);
+    const auto v = random_vector(k.size(), 6);
+    std::vector<float> out(q.size()), lse(prefill.B * prefill.NH * prefill.T);
+    attention_forward(out.data(), lse.data(), q.data(), k.data(), v.data(), prefill);
+
+    AttentionShape decode = prefill;
+    decode.T = 1;
+    decode.past = prefill.T - 1;
+    std::vector<float> last_q, last_out(prefill.B * row), last_lse(prefill.B * prefill.NH);
+    for (int64_t b = 0; b < prefill.B; ++b)
+      last_q.insert(last_q.end(), q.begin() + ((b + 1) * prefill.T - 1) * row,
+                    q.begin() + (b + 1) * prefill.T * row);
+    attention_forward(last_out.data(), last_lse.data(), last_q.data(), k.data(), v.data(), decode);
+    for (int64_t b = 0; b < prefill.B; ++b)
+      for (int64_t h = 0; h < prefill.NH; ++h) {
+        ASSERT_EQ(last_lse[b * prefill.NH + h], lse[(b * prefill.NH + h + 1) * prefill.T - 1]) << b << "," << h;
+        for (int64_t d = 0; d < prefill.HD; ++d)
+          ASSERT_EQ(last_out[(b * prefill.NH + h) * prefill.HD + d],
+                    out[((b + 1) * prefill.T - 1) * row + h * prefill.HD + d]) << b << "," << h << "," << d;
+      }
+  }
+}
+
 TEST(KernelsAttention, RejectsInconsistentShapes) {
   std::vector<float> x(64);
   AttentionShape s{.B = 1, .T = 2, .NH = 3, .NKV = 2, .HD = 2, .kv_capacity = 2};

@@ -14,13 +14,14 @@ namespace {
 
 using namespace attention_tiles;
 
-// One block of nq query rows of head h against their visible keys, kKeyTile keys at a time with an
-// online softmax per row. first[i]..last0+i are row i's visible keys.
+// One block of nq query rows against their visible keys, kKeyTile keys at a time with an online
+// softmax per row. first[i]..last0+i·row_step are row i's visible keys: rows are consecutive tokens
+// of one head (row_step 1), or in decoding the query heads of one token that share a kv head (0).
 struct QueryBlock {
   const float* q;  // nq rows at stride q_ld
   int64_t q_ld, nq;
   const int64_t* first;  // [nq]
-  int64_t last0;
+  int64_t last0, row_step;
 };
 
 struct ForwardScratch {
@@ -70,10 +71,11 @@ void attend_block(float* out, int64_t out_ld, float* lse, const QueryBlock& blk,
   std::fill_n(w.acc, nq * HD, 0.0f);
   std::fill_n(w.row_max, nq, -std::numeric_limits<float>::infinity());
   std::fill_n(w.row_sum, nq, 0.0f);
-  const int64_t lo = *std::min_element(blk.first, blk.first + nq), hi = blk.last0 + nq - 1;
+  const int64_t lo = *std::min_element(blk.first, blk.first + nq);
+  const int64_t hi = blk.last0 + (nq - 1) * blk.row_step;
   for (int64_t j0 = lo; j0 <= hi; j0 += kKeyTile) {
     const int64_t nj = std::min(kKeyTile, hi + 1 - j0);
-    const TileMask mask = tile_mask(blk.first, blk.last0, nq, j0, nj);
+    const TileMask mask = tile_mask(blk.first, blk.last0, blk.row_step, nq, j0, nj);
     if (!mask.any) continue;
     // Scores transposed, sᵀ = K·Qᵀ: K's rows are read in place, only the query block was
     // transposed (once for all tiles).
@@ -123,21 +125,35 @@ void attention_forward(float* out, float* lse, const float* q, const float* k, c
   // Threads only pay off above a few tens of thousands of multiply-adds (decode steps of small
   // models stay on one thread instead of waking and spinning the pool).
   const int64_t work = s.B * s.NH * s.T * (s.past + s.T) * s.HD;
-  const int64_t blocks = (s.T + kQueryBlock - 1) / kQueryBlock;
+  // A block's rows: up to kQueryBlock tokens of one head; when decoding one token, up to
+  // kQueryBlock of the query heads that share a kv head, so one tile product serves them all
+  // (every row's arithmetic is the same either way: only the vector lanes it shares change).
+  const bool heads_as_rows = s.T == 1 && group > 1;
+  const int64_t lanes = heads_as_rows ? s.NKV : s.NH;
+  const int64_t blocks = ((heads_as_rows ? group : s.T) + kQueryBlock - 1) / kQueryBlock;
 #pragma omp parallel if (work > (1 << 16))
   {
     ForwardScratch scratch(s.HD);
+    int64_t token_first[kQueryBlock];
 #pragma omp for collapse(3) schedule(dynamic, 1)
     for (int64_t b = 0; b < s.B; ++b)
-      for (int64_t h = 0; h < s.NH; ++h)
+      for (int64_t lane = 0; lane < lanes; ++lane)
         for (int64_t blk = 0; blk < blocks; ++blk) {
-          const int64_t t0 = blk * kQueryBlock, nq = std::min(kQueryBlock, s.T - t0);
+          const int64_t h = heads_as_rows ? lane * group + blk * kQueryBlock : lane;
+          const int64_t t0 = heads_as_rows ? 0 : blk * kQueryBlock;
+          const int64_t nq = std::min(kQueryBlock, heads_as_rows ? group - blk * kQueryBlock : s.T - t0);
+          const int64_t q_ld = heads_as_rows ? s.HD : s.NH * s.HD;
+          const int64_t* first = first_key.data() + b * s.T + t0;
+          if (heads_as_rows) {
+            std::fill_n(token_first, nq, *first);
+            first = token_first;
+          }
           const int64_t kv_base = (b * s.kv_capacity * s.NKV + h / group) * s.HD;
           const int64_t row = ((b * s.T + t0) * s.NH + h) * s.HD;
-          const QueryBlock block{.q = q + row, .q_ld = s.NH * s.HD, .nq = nq,
-                                 .first = first_key.data() + b * s.T + t0, .last0 = s.past + t0};
-          attend_block(out + row, s.NH * s.HD, lse + (b * s.NH + h) * s.T + t0, block,
-                       k + kv_base, v + kv_base, kv_row_stride, s.HD, scale, scratch);
+          const QueryBlock block{.q = q + row, .q_ld = q_ld, .nq = nq, .first = first,
+                                 .last0 = s.past + t0, .row_step = heads_as_rows ? 0 : 1};
+          attend_block(out + row, q_ld, lse + (b * s.NH + h) * s.T + t0, block, k + kv_base,
+                       v + kv_base, kv_row_stride, s.HD, scale, scratch);
         }
   }
 }

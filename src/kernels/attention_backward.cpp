@@ -57,7 +57,7 @@ void attend_block_backward(const BlockTargets& to, const float* dout, const floa
     for (int64_t i = 0; i < nq; ++i) std::fill_n(to.dq + i * q_ld, HD, 0.0f);
   for (int64_t j0 = lo; j0 <= hi; j0 += kKeyTile) {
     const int64_t nj = std::min(kKeyTile, hi + 1 - j0);
-    const TileMask mask = tile_mask(first, t0, nq, j0, nj);
+    const TileMask mask = tile_mask(first, t0, 1, nq, j0, nj);
     if (!mask.any) continue;
     // Pᵀ and dPᵀ = V·dOᵀ with keys as rows (see attention_forward), so every product below reads
     // q, k, v and dout rows in place.

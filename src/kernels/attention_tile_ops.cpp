@@ -14,11 +14,12 @@
 
 namespace ft::attention_tiles {
 
-TileMask tile_mask(const int64_t* first, int64_t last0, int64_t nq, int64_t j0, int64_t nj) {
+TileMask tile_mask(const int64_t* first, int64_t last0, int64_t row_step, int64_t nq, int64_t j0,
+                   int64_t nj) {
   TileMask m;
   for (int64_t i = 0; i < nq; ++i) {
     m.from[i] = static_cast<int32_t>(std::max(j0, first[i]) - j0);
-    m.to[i] = static_cast<int32_t>(std::min(j0 + nj - 1, last0 + i) - j0);
+    m.to[i] = static_cast<int32_t>(std::min(j0 + nj - 1, last0 + i * row_step) - j0);
     m.any = m.any || m.from[i] <= m.to[i];
     m.all = m.all && m.from[i] == 0 && m.to[i] == nj - 1;
   }

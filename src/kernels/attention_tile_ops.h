@@ -1,8 +1,9 @@
 // The element-wise work between the two products of an attention tile, shared by
 // attention_forward and attention_backward so both apply exactly the same mask and arithmetic.
 // Score tiles are key-major and dense: s[j*nq + i] for keys j < nj of the tile and queries i < nq
-// of the block (one exp call per tile, whatever nq). Query i sees keys first[i]..last0+i of the sequence; a TileMask holds those bounds
-// relative to the tile's first key j0, clipped to its nj keys (from > to: none).
+// of the block (one exp call per tile, whatever nq). Query i sees keys first[i]..last0+i·row_step of
+// the sequence (row_step 1: consecutive tokens of one head; 0: heads of one token); a TileMask holds
+// those bounds relative to the tile's first key j0, clipped to its nj keys (from > to: none).
 // Each element's arithmetic is fixed (no FMA contraction in ISO C++), so the ISA clones agree.
 #pragma once
 #include <cstdint>
@@ -17,7 +18,8 @@ struct TileMask {
   bool all = true;   // every query sees every key of the tile
 };
 
-TileMask tile_mask(const int64_t* first, int64_t last0, int64_t nq, int64_t j0, int64_t nj);
+TileMask tile_mask(const int64_t* first, int64_t last0, int64_t row_step, int64_t nq, int64_t j0,
+                   int64_t nj);
 // s = −inf where query i does not see key j.
 void hide_scores(float* s, const TileMask& m, int64_t nq, int64_t nj);
 // m[i] = max(m[i], s[j, i]) over j < nj.
