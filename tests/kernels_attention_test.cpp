@@ -67,6 +67,9 @@ TEST(KernelsAttention, HeadDimsThatLeaveVectorTails) {
 TEST(KernelsAttention, KvCacheOffsetWithSpareCapacity) {
   check({.B = 2, .T = 3, .NH = 4, .NKV = 1, .HD = 6, .past = 70, .kv_capacity = 80});
   check({.B = 3, .T = 1, .NH = 2, .NKV = 2, .HD = 4, .past = 9, .kv_capacity = 16});
+  check({.B = 3, .T = 1, .NH = 6, .NKV = 2, .HD = 4, .past = 9, .kv_capacity = 16});
+  check({.B = 1, .T = 1, .NH = 6, .NKV = 2, .HD = 8, .past = 5, .kv_capacity = 64});
+  check({.B = 1, .T = 1, .NH = 6, .NKV = 2, .HD = 8, .past = 20, .kv_capacity = 64});
 }
 
 TEST(KernelsAttention, SlidingWindow) {
