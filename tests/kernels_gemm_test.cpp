@@ -149,7 +149,7 @@ TEST(KernelsGemm, LargeBf16PanelsAndPackedFallback) {
 
 TEST(KernelsGemm, EngineNamesRoundTrip) {
   for (GemmEngine e : kAllGemmEngines) EXPECT_EQ(gemm_engine_from_name(gemm_engine_name(e)), e);
-  EXPECT_FALSE(gemm_engine_from_name("mkl"));
+  EXPECT_FALSE(gemm_engine_from_name("blis"));
   const GemmShape s{.M = 4, .N = 4, .K = 4};
   EXPECT_TRUE(gemm_engine_available(gemm_engine_for(s), s));
   EXPECT_FALSE(gemm_backend_summary().empty());
@@ -168,6 +168,18 @@ TEST(KernelsGemm, EngineOverrideFromTheEnvironment) {
             std::string::npos) << forced.output;
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("FT_GEMM_ENGINE=bogus: unknown GEMM engine"), std::string::npos) << bad.output;
+}
+
+// Naming an engine this build does not link is an error, not a silent fallback to the rule.
+TEST(KernelsGemm, EngineOverrideOfAnEngineNotBuiltIn) {
+  const GemmShape any{.M = 1, .N = 1, .K = 1};
+  if (gemm_engine_available(GemmEngine::kMkl, any)) GTEST_SKIP() << "this build links MKL";
+  const std::string model = (test::fixtures_dir() / "tiny_models" / "mistral").string();
+  ::setenv("FT_GEMM_ENGINE", "mkl", 1);
+  const auto r = test::run_finetune("inspect " + model);
+  ::unsetenv("FT_GEMM_ENGINE");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("FT_GEMM_ENGINE=mkl: this build has no MKL"), std::string::npos) << r.output;
 }
 
 TEST(KernelsGemm, RejectsMixedDtypes) {

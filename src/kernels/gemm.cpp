@@ -48,9 +48,17 @@ std::optional<GemmEngine> forced_engine() {
   static const std::optional<GemmEngine> forced = []() -> std::optional<GemmEngine> {
     const char* v = std::getenv("FT_GEMM_ENGINE");
     if (!v || !*v) return std::nullopt;
-    if (auto e = gemm_engine_from_name(v)) return e;
-    fail_usage(std::string("FT_GEMM_ENGINE=") + v +
-               ": unknown GEMM engine; use onednn, onednn-sgemm or openblas (or unset it)");
+    const auto e = gemm_engine_from_name(v);
+    if (!e)
+      fail_usage(std::string("FT_GEMM_ENGINE=") + v +
+                 ": unknown GEMM engine; use onednn, onednn-sgemm, openblas or mkl (or unset it)");
+    if (*e == GemmEngine::kOpenBlas && !openblas_linked())
+      fail_usage("FT_GEMM_ENGINE=openblas: this build has no OpenBLAS (install libopenblas-openmp-dev "
+                 "and reconfigure, or unset it)");
+    if (*e == GemmEngine::kMkl && !mkl_linked())
+      fail_usage("FT_GEMM_ENGINE=mkl: this build has no MKL (configure with -DFT_MKL_ROOT from "
+                 "scripts/fetch-mkl.sh, see docs/performance-gemm.md, or unset it)");
+    return e;
   }();
   return forced;
 }
@@ -76,6 +84,7 @@ std::string_view gemm_engine_name(GemmEngine e) {
     case GemmEngine::kOneDnn: return "onednn";
     case GemmEngine::kOneDnnSgemm: return "onednn-sgemm";
     case GemmEngine::kOpenBlas: return "openblas";
+    case GemmEngine::kMkl: return "mkl";
   }
   return "?";
 }
@@ -91,6 +100,7 @@ bool gemm_engine_available(GemmEngine e, const GemmShape& s) {
     case GemmEngine::kOneDnn: return s.a == DType::F32 || onednn_native_bf16();
     case GemmEngine::kOneDnnSgemm: return true;
     case GemmEngine::kOpenBlas: return openblas_linked();
+    case GemmEngine::kMkl: return mkl_linked();
   }
   return false;
 }
@@ -156,6 +166,7 @@ std::string gemm_backend_summary() {
   out += onednn_native_bf16() ? " (bf16 matmul available)" : " (no native bf16)";
   out += gemm_native_bf16() ? ", bf16 runs natively" : ", bf16 runs widened to fp32";
   out += openblas_linked() ? ", OpenBLAS core " + openblas_core() : ", no OpenBLAS";
+  if (mkl_linked()) out += ", " + mkl_version();
   const char* forced = std::getenv("FT_GEMM_ENGINE");
   out += forced && *forced ? std::string(", FT_GEMM_ENGINE=") + forced : ", engines by rule";
   return out;

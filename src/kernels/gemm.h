@@ -36,11 +36,12 @@ enum class GemmEngine {
   kOneDnn,       // oneDNN matmul primitive (fp32, or bf16 where the CPU has it natively)
   kOneDnnSgemm,  // dnnl_sgemm; bf16 widened to fp32 panel by panel
   kOpenBlas,     // OpenBLAS cblas_sgemm; bf16 widened likewise (only in builds with OpenBLAS)
+  kMkl,          // Intel MKL: sgemm, bf16 by cblas_gemm_bf16bf16f32 (only in builds with FT_MKL_ROOT)
 };
 inline constexpr GemmEngine kAllGemmEngines[] = {GemmEngine::kOneDnn, GemmEngine::kOneDnnSgemm,
-                                                 GemmEngine::kOpenBlas};
+                                                 GemmEngine::kOpenBlas, GemmEngine::kMkl};
 
-std::string_view gemm_engine_name(GemmEngine e);  // "onednn", "onednn-sgemm", "openblas"
+std::string_view gemm_engine_name(GemmEngine e);  // "onednn", "onednn-sgemm", "openblas", "mkl"
 std::optional<GemmEngine> gemm_engine_from_name(std::string_view name);
 bool gemm_engine_available(GemmEngine e, const GemmShape& shape);
 // The engine gemm() runs for `shape` here: FT_GEMM_ENGINE if set and able, else the rule.

@@ -31,9 +31,13 @@ std::unique_ptr<GemmPlan> make_onednn_plan(const GemmShape& s);
 std::unique_ptr<PackedPlan> make_onednn_packed(const GemmShape& s, const void* w);
 
 // gemm_sgemm.cpp: fp32 sgemm libraries; bf16 operands are widened exactly to fp32 first (a
-// packed bf16 weight once, when the plan is made).
+// packed bf16 weight once, when the plan is made), except on MKL, which multiplies bf16 itself.
 bool openblas_linked();
 std::string openblas_core();  // openblas_get_corename(), or "" without OpenBLAS
+// MKL is linked statically and called through its ILP64 names (cblas_sgemm_64, …), which OpenBLAS
+// does not define, so both libraries can sit in one binary.
+bool mkl_linked();
+std::string mkl_version();    // "MKL 2026.2", or "" without MKL
 std::unique_ptr<GemmPlan> make_sgemm_plan(const GemmShape& s, GemmEngine engine);
 std::unique_ptr<PackedPlan> make_sgemm_packed(const GemmShape& s, GemmEngine engine, const void* w);
 

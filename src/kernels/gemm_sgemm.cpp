@@ -1,13 +1,30 @@
-// The sgemm engines (oneDNN's dnnl_sgemm, OpenBLAS's cblas_sgemm). bf16 runs as exact bf16 products
-// with fp32 sums: A and panels of B are widened to fp32 (every product is then the product of two
-// bf16 values), and a bf16 C is rounded once at the end. Scratch is per thread and grows to the
-// largest shape seen, so many cached shapes do not each hold their own copies.
+// The sgemm engines (oneDNN's dnnl_sgemm, OpenBLAS's cblas_sgemm, MKL's). bf16 runs as exact bf16
+// products with fp32 sums: A and panels of B are widened to fp32 (every product is then the product
+// of two bf16 values), or on MKL passed to cblas_gemm_bf16bf16f32 as they are; a bf16 C is rounded
+// once at the end. Scratch is per thread and grows to the largest shape seen, so many cached shapes
+// do not each hold their own copies.
 #include <dnnl.h>
 #ifdef FT_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
+#ifdef FT_HAVE_MKL
+// MKL's ILP64 CBLAS names (64-bit sizes), declared here: mkl_cblas_64.h cannot be included beside
+// OpenBLAS's cblas.h (their CBLAS enums collide). The enums are passed as the ints they are.
+extern "C" {
+void cblas_sgemm_64(int layout, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                    float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                    float* c, int64_t ldc);
+void cblas_gemm_bf16bf16f32_64(int layout, int trans_a, int trans_b, int64_t m, int64_t n,
+                               int64_t k, float alpha, const uint16_t* a, int64_t lda,
+                               const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc);
+void MKL_Get_Version_String(char* buffer, int length);
+}
+#endif
 
 #include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
 
 #include "core/buffer.h"
 #include "core/half.h"
@@ -15,6 +32,9 @@
 
 namespace ft::gemm_detail {
 namespace {
+
+// CBLAS's standard enum values (MKL's calls take them as ints, see above).
+[[maybe_unused]] constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 
 constexpr int64_t kParallelMin = 1 << 16;  // elements below which a loop stays on one thread
 // Widened B panels of up to this many floats: large panels keep the sgemm from re-packing A for
@@ -43,6 +63,13 @@ float* scratch(int slot, int64_t n) {
 // C[M,N] = A·B + beta·C on fp32 operands, row-major, leading dimensions as stored.
 void sgemm(GemmEngine engine, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* a,
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+#ifdef FT_HAVE_MKL
+  if (engine == GemmEngine::kMkl) {
+    cblas_sgemm_64(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, M, N, K, 1.0f, a, lda,
+                   b, ldb, beta, c, ldc);
+    return;
+  }
+#endif
 #ifdef FT_HAVE_OPENBLAS
   if (engine == GemmEngine::kOpenBlas) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
@@ -56,12 +83,30 @@ void sgemm(GemmEngine engine, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
   dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.0f, a, lda, b, ldb, beta, c, ldc);
 }
 
+// C[M,N] = A·B + beta·C on bf16 operands with fp32 products and sums, by MKL.
+#ifdef FT_HAVE_MKL
+void mkl_gemm_bf16(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const bf16* a, int64_t lda,
+                   const bf16* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  static_assert(sizeof(bf16) == sizeof(uint16_t));
+  cblas_gemm_bf16bf16f32_64(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, M, N, K,
+                            1.0f, reinterpret_cast<const uint16_t*>(a), lda,
+                            reinterpret_cast<const uint16_t*>(b), ldb, beta, c, ldc);
+}
+#else
+void mkl_gemm_bf16(bool, bool, int64_t, int64_t, int64_t, const bf16*, int64_t, const bf16*, int64_t,
+                   float, float*, int64_t) {
+  throw std::logic_error("gemm: MKL is not linked into this build");
+}
+#endif
+
 class SgemmPlan : public PackedPlan {
  public:
   SgemmPlan(const GemmShape& s, GemmEngine engine, const void* packed_from)
       : s_(s), engine_(engine) {
     if (!packed_from) return;
-    if (s.b == DType::BF16) {
+    if (s.b == DType::BF16 && engine == GemmEngine::kMkl) {
+      bf16_weight_ = static_cast<const bf16*>(packed_from);
+    } else if (s.b == DType::BF16) {
       packed_ = Buffer<float>(static_cast<size_t>(s.N * s.K));
       widen(static_cast<const bf16*>(packed_from), packed_.data(), s.N * s.K);
     } else {
@@ -76,7 +121,11 @@ class SgemmPlan : public PackedPlan {
     if (bf_out && s_.accumulate) widen(static_cast<const bf16*>(c), out, M * N);
     const float beta = s_.accumulate ? 1.0f : 0.0f;
     const int64_t lda = s_.a_transposed ? M : K;
-    if (s_.a == DType::F32 || packed_.size() != 0 || plain_weight_) {
+    if (engine_ == GemmEngine::kMkl && s_.a == DType::BF16) {
+      mkl_gemm_bf16(s_.a_transposed, s_.b_transposed, M, N, K, static_cast<const bf16*>(a), lda,
+                    bf16_weight_ ? bf16_weight_ : static_cast<const bf16*>(b),
+                    s_.b_transposed ? K : N, beta, out, N);
+    } else if (s_.a == DType::F32 || packed_.size() != 0 || plain_weight_) {
       sgemm(engine_, s_.a_transposed, s_.b_transposed, M, N, K, widened_a(a),
             lda, weight(b), s_.b_transposed ? K : N, beta, out, N);
     } else {
@@ -128,6 +177,7 @@ class SgemmPlan : public PackedPlan {
   GemmEngine engine_;
   Buffer<float> packed_;
   const float* plain_weight_ = nullptr;
+  const bf16* bf16_weight_ = nullptr;  // MKL's packed bf16 weight, used in place
 };
 
 }  // namespace
@@ -143,6 +193,28 @@ bool openblas_linked() {
 std::string openblas_core() {
 #ifdef FT_HAVE_OPENBLAS
   return openblas_get_corename();
+#else
+  return "";
+#endif
+}
+
+bool mkl_linked() {
+#ifdef FT_HAVE_MKL
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::string mkl_version() {
+#ifdef FT_HAVE_MKL
+  // "Intel(R) oneAPI Math Kernel Library Version 2026.2-Product Build …" → "MKL 2026.2"
+  char text[256] = {};
+  MKL_Get_Version_String(text, sizeof text - 1);
+  std::string v = text;
+  const size_t at = v.find("Version ");
+  v = at == std::string::npos ? v : v.substr(at + 8);
+  return "MKL " + v.substr(0, v.find_first_of("- "));
 #else
   return "";
 #endif
