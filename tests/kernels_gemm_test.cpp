@@ -133,10 +133,16 @@ TEST(KernelsGemm, EveryEngineEveryCombination) {
 // Shapes with more than one widened bf16 panel, and a packed weight used on another shape.
 TEST(KernelsGemm, LargeBf16PanelsAndPackedFallback) {
   const DType b16 = DType::BF16;
-  for (GemmEngine e : kAllGemmEngines) {
-    const GemmShape s{.M = 1, .N = 2100, .K = 4200, .a = b16, .b = b16};
-    if (gemm_engine_available(e, s)) check(s, {.engine = e});
-  }
+  // Column panels of a [N,K] B; row panels of a deep [K,N] B (the LM head's input gradient),
+  // with A plain and transposed, overwriting and accumulating.
+  const GemmShape shapes[] = {
+      {.M = 1, .N = 2100, .K = 4200, .a = b16, .b = b16},
+      {.M = 3, .N = 150, .K = 60000, .a = b16, .b = b16, .b_transposed = false},
+      {.M = 3, .N = 150, .K = 60000, .a = b16, .b = b16, .a_transposed = true, .b_transposed = false,
+       .accumulate = true}};
+  for (GemmEngine e : kAllGemmEngines)
+    for (const GemmShape& s : shapes)
+      if (gemm_engine_available(e, s)) check(s, {.engine = e});
   const GemmShape packed{.M = 5, .N = 9, .K = 11};
   std::vector<float> w = random_vector(9 * 11, 5), x = random_vector(4 * 11, 6);
   const PackedWeight pw(packed, w.data());

@@ -158,8 +158,24 @@ class SgemmPlan : public PackedPlan {
     return plain_weight_ ? plain_weight_ : static_cast<const float*>(b);
   }
 
+  // B widened panel by panel: slices of its columns (each extra panel re-reads A, M·K floats), or
+  // for a [K,N] B much deeper than wide (the LM head's input gradient, K = vocabulary) slices of
+  // its rows, contiguous there (each extra panel re-reads and re-writes C, 2·M·N floats).
   void multiply_bf16_panels(const float* a, int64_t lda, const bf16* b, float beta, float* out) const {
     const int64_t N = s_.N, K = s_.K;
+    if (!s_.b_transposed && K > 2 * N) {
+      const int64_t panel_k = std::clamp<int64_t>(kPanelFloats / N, 16, K);
+      float* panel = scratch(1, panel_k * N);
+      for (int64_t k0 = 0; k0 < K; k0 += panel_k) {
+        const int64_t kp = std::min(panel_k, K - k0);
+        widen(b + k0 * N, panel, kp * N);
+        // Rows k0.. of a stored Aᵀ [K,M], or columns k0.. of A [M,K].
+        const float* a_slice = s_.a_transposed ? a + k0 * lda : a + k0;
+        sgemm(engine_, s_.a_transposed, false, s_.M, N, kp, a_slice, lda, panel, N,
+              k0 == 0 ? beta : 1.0f, out, N);
+      }
+      return;
+    }
     const int64_t panel_n = std::clamp<int64_t>(kPanelFloats / K, 16, N);
     float* panel = scratch(1, panel_n * K);
     for (int64_t n0 = 0; n0 < N; n0 += panel_n) {
