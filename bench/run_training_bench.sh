@@ -5,7 +5,7 @@
 #
 #   bench/run_training_bench.sh [--quick] [--only tinyllama2,llama7b2,smollm2] [--lora qv,all]
 #       [--dtype bf16,fp32] [--batch N] [--seq N] [--steps N] [--warmup N] [--ours-only]
-#       [--theirs-only] [--theirs-dtype LIST] [--prompt PCT] [--out results.jsonl]
+#       [--theirs-only] [--theirs-dtype LIST] [--prompt PCT] [--out results.jsonl] [--dry-run]
 #
 # Default plan (about 20-25 minutes on a quiet 2-core AVX2 VM), sequence 512, 1 warm-up + 1 timed step:
 #   tinyllama2  batch 8, LoRA q,v and all-linear, bf16 and fp32
@@ -15,7 +15,8 @@
 # when the CPU lacks AVX-512 (torch 1.13's bf16 matmul is then a scalar loop, ~0.4 GFLOP/s:
 # one step would take hours); --theirs-dtype overrides. --quick: a toy shape, 1 step, seconds.
 # --prompt PCT masks the first PCT% of every sequence's labels on both sides (default 0: every
-# token trained), as instruction data masks its prompts.
+# token trained), as instruction data masks its prompts. --dry-run prints the plan (each side's
+# workloads and dtypes) and exits without building or running anything.
 # Environment: FT_BUILD_DIR (default build), FT_TOOLS_VENV (scripts/setup-python-tools.sh),
 # OMP_WAIT_POLICY (default PASSIVE). Results go to --out (default bench-results/<UTC time>.jsonl).
 set -euo pipefail
@@ -24,7 +25,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FT_BUILD_DIR:-$root/build}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 only="" lora="" dtype="bf16,fp32" batch="" seq=512 steps=1 warmup=1 quick=0 ours=1 theirs=1
-theirs_dtype="" out="" prompt=0
+theirs_dtype="" out="" prompt=0 dry_run=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -40,13 +41,15 @@ while [ $# -gt 0 ]; do
     --theirs-dtype) theirs_dtype="$2"; shift ;;
     --prompt) prompt="$2"; shift ;;
     --out) out="$2"; shift ;;
+    --dry-run) dry_run=1 ;;
     *) echo "run_training_bench: unknown flag $1 (see the header of $0)" >&2; exit 1 ;;
   esac
   shift
 done
 out="${out:-$root/bench-results/$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
-mkdir -p "$(dirname "$out")"
-: >"$out"
+
+# A comma list without its bf16 entry (empty when bf16 was all of it).
+without_bf16() { tr ',' '\n' <<<"$1" | grep -v bf16 | paste -sd, - || true; }
 
 # One plan entry per workload: name, LoRA sets, batch.
 if [ "$quick" = 1 ]; then
@@ -61,10 +64,25 @@ fi
 if [ -z "$theirs_dtype" ]; then
   theirs_dtype="$dtype"
   if ! grep -qw avx512bw /proc/cpuinfo; then
-    theirs_dtype="$(echo "$dtype" | tr ',' '\n' | grep -v bf16 | paste -sd, -)"
+    theirs_dtype="$(without_bf16 "$dtype")"
     [ "$quick" = 1 ] && theirs_dtype="$dtype"  # the toy shape is quick even on the scalar path
   fi
 fi
+
+if [ "$dry_run" = 1 ]; then
+  for entry in "${plan[@]}"; do
+    read -r w l b <<<"$entry"
+    [ "$ours" = 1 ] && echo "ours: $w, LoRA $l, dtype $dtype, batch $b, seq $seq"
+    if [ "$theirs" = 1 ] && [ -n "$theirs_dtype" ]; then
+      echo "theirs: $w, LoRA $l, dtype $theirs_dtype, batch $b, seq $seq"
+    elif [ "$theirs" = 1 ]; then
+      echo "theirs: $w skipped: no dtype left (bf16 runs only with AVX-512; --theirs-dtype overrides)"
+    fi
+  done
+  exit 0
+fi
+mkdir -p "$(dirname "$out")"
+: >"$out"
 
 echo "== $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   flags: $(grep -m1 -ow -E 'avx2|fma|avx512f|avx512bw|avx512_bf16|avx512_fp16|amx_bf16|amx_tile' /proc/cpuinfo | sort -u | paste -sd' ' -)"
@@ -82,6 +100,8 @@ if [ "$ours" = 1 ]; then
   done
 fi
 
+[ "$theirs" = 1 ] && [ -z "$theirs_dtype" ] &&
+  echo "   theirs skipped: no dtype left (bf16 runs only with AVX-512; --theirs-dtype overrides)"
 if [ "$theirs" = 1 ] && [ -n "$theirs_dtype" ]; then
   venv="${FT_TOOLS_VENV:-$root/.venv-training}"
   if FT_TOOLS_VENV="$venv" "$root/scripts/setup-python-tools.sh"; then
@@ -112,7 +132,7 @@ print(l.openblas_get_corename().decode())')"
       read -r w l b <<<"$entry"
       for ct in "${coretypes[@]}"; do
         dts="$theirs_dtype"
-        [ -n "$ct" ] && dts="$(echo "$theirs_dtype" | tr ',' '\n' | grep -v bf16 | paste -sd, -)"
+        [ -n "$ct" ] && dts="$(without_bf16 "$theirs_dtype")"
         [ -n "$dts" ] || continue
         echo "== theirs: $w, LoRA $l, dtype $dts, batch $b, seq $seq${ct:+, OPENBLAS_CORETYPE=$ct}"
         env ${blas:+LD_LIBRARY_PATH="$blas"} ${ct:+OPENBLAS_CORETYPE="$ct"} \
