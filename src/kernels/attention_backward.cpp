@@ -132,7 +132,8 @@ void backward_one_pass(const BackwardProblem& p) {
       for (int64_t kvh = 0; kvh < s.NKV; ++kvh) {
         p.clear_keys(b, kvh, 0, s.T);
         for (int64_t h = kvh * p.group; h < (kvh + 1) * p.group; ++h)
-          for (int64_t t0 = 0; t0 < s.T; t0 += kQueryBlock) p.visit(b, h, t0, true, true, 0, s.T, scratch);
+          for (int64_t t0 = 0; t0 < s.T; t0 += kQueryBlock)
+            p.visit(b, h, t0, true, true, 0, s.T, scratch);
       }
   }
 }

@@ -7,6 +7,16 @@
 #ifdef FT_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "core/buffer.h"
+#include "core/half.h"
+#include "kernels/gemm_engines.h"
+
 #ifdef FT_HAVE_MKL
 // MKL's ILP64 CBLAS names (64-bit sizes), declared here: mkl_cblas_64.h cannot be included beside
 // OpenBLAS's cblas.h (their CBLAS enums collide). The enums are passed as the ints they are.
@@ -20,15 +30,6 @@ void cblas_gemm_bf16bf16f32_64(int layout, int trans_a, int trans_b, int64_t m, 
 void MKL_Get_Version_String(char* buffer, int length);
 }
 #endif
-
-#include <algorithm>
-#include <cstdint>
-#include <stdexcept>
-#include <string>
-
-#include "core/buffer.h"
-#include "core/half.h"
-#include "kernels/gemm_engines.h"
 
 namespace ft::gemm_detail {
 namespace {
