@@ -15,11 +15,12 @@ int64_t take_aligned(int64_t& cursor, int64_t floats) {
 }  // namespace
 
 ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool keep_layers,
-                                int64_t logits_rows) {
+                                int64_t logits_rows, KeptInputs kept) {
   ActivationPlan p;
   p.B = B;
   p.T = T;
   p.keep_layers = keep_layers;
+  p.kept = kept;
   p.logits_rows = logits_rows;
   const int64_t BT = B * T, C = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
   const int64_t QD = static_cast<int64_t>(c.num_attention_heads) * c.head_dim;
@@ -34,15 +35,18 @@ ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool
   p.att = take(BT * QD);
   p.att_lse = take(B * c.num_attention_heads * T);
   p.res_attn = take(BT * C);
-  p.ln2 = take(BT * C);
+  if (kept.gate_up) p.ln2 = take(BT * C);
   p.ln2_rstd = take(BT);
   p.gate = take(BT * I);
   p.up = take(BT * I);
-  p.mlp = take(BT * I);
+  if (kept.down) p.mlp = take(BT * I);
   p.res_out = take(BT * C);
   const int64_t one_layer = cursor;
+  p.layer_slice = one_layer;
   p.layer_stride = keep_layers ? one_layer : 0;
   cursor = keep_layers ? one_layer * c.num_hidden_layers : one_layer;
+  if (!kept.gate_up) p.ln2 = take(BT * C);
+  if (!kept.down) p.mlp = take(BT * I);
   p.embed = take(BT * C);
   p.lnf = take(BT * C);
   p.lnf_rstd = take(BT);

@@ -12,12 +12,24 @@
 
 namespace ft {
 
+// The projection inputs a training backward reads only for weight gradients or LoRA branches:
+// ln2 (gate/up's input) and mlp (down's). Without training them, each is one buffer every layer
+// overwrites instead of a slice per layer: with LoRA on q,v that is (C + I)·B·T floats per layer,
+// ~30% of a Llama layer's activations.
+struct KeptInputs {
+  bool gate_up = true;
+  bool down = true;
+  friend bool operator==(const KeptInputs&, const KeptInputs&) = default;
+};
+
 struct ActivationPlan {
   int64_t B = 0, T = 0;
   bool keep_layers = false;
+  KeptInputs kept;
   int64_t logits_rows = 0;   // rows of the logits buffer (B*T for full logits, fewer when chunked)
   int64_t layer_stride = 0;  // floats between consecutive layers' slices
-  // Per layer (layer 0's offsets; add l * layer_stride):
+  int64_t layer_slice = 0;   // offsets below this are per layer; the rest are shared
+  // Per layer (layer 0's offsets; add l * layer_stride), ln2 and mlp only when kept:
   int64_t ln1 = 0, ln1_rstd = 0;  // [BT,C], [BT]
   int64_t q = 0, k = 0, v = 0;    // [BT,NH*HD], [BT,NKV*HD] ×2, after RoPE
   int64_t att = 0, att_lse = 0;   // [BT,NH*HD], [B,NH,T]
@@ -42,7 +54,7 @@ inline int64_t loss_chunk_rows(int64_t V, int64_t BT) {
 }
 
 ActivationPlan plan_activations(const ModelConfig& config, int64_t B, int64_t T, bool keep_layers,
-                                int64_t logits_rows);
+                                int64_t logits_rows, KeptInputs kept = {});
 
 // The training-only buffers, in a second fp32 arena: one layer's gradients (shared by all layers,
 // as the backward pass visits one layer at a time), the LM head's chunk gradients, LoRA's

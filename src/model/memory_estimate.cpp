@@ -65,11 +65,15 @@ MemoryPlan plan_training_memory(const ModelConfig& c, const TrainShape& s) {
   // evaluation batches, which reuse the training layout and grow it if they hold more tokens.
   const int64_t V = c.vocab_size, T = s.seq;
   const bool keep_layers = s.train && !s.gradient_checkpointing;
+  using enum LoraTarget;
+  const KeptInputs kept{
+      .gate_up = !s.use_lora || s.lora.targets_module(kGate) || s.lora.targets_module(kUp),
+      .down = !s.use_lora || s.lora.targets_module(kDown)};
   int64_t rows = s.train ? s.batch : 0, logits_rows = 0;
   ActivationPlan arena;
   auto fit = [&](int64_t B) {
     logits_rows = std::max(logits_rows, loss_chunk_rows(V, B * T));
-    const ActivationPlan p = plan_activations(c, B, T, keep_layers, logits_rows);
+    const ActivationPlan p = plan_activations(c, B, T, keep_layers, logits_rows, kept);
     if (p.total > arena.total) arena = p;
     rows = std::max(rows, B);
   };

@@ -65,7 +65,7 @@ class Model {
   void attach_lora(LoraWeights* lora);
   // Full fine-tuning: fp32 gradients of every weight (allocate_weights(config, F32), zeroed by
   // the caller) are ADDED by forward_backward while attached (nullptr detaches).
-  void attach_full_grads(ModelWeights* grads) { full_grads_ = grads; }
+  void attach_full_grads(ModelWeights* grads);
   // Keep only each layer's input and recompute the layer in the backward pass.
   void set_gradient_checkpointing(bool on) { checkpointing_ = on; }
   // Called by forward_backward as the backward pass finishes parts of the gradients: with L
@@ -95,7 +95,9 @@ class Model {
                            std::span<const int> segments = {});
 
  private:
-  float* act(int64_t offset, int layer = 0) { return arena_.data() + offset + layer * plan_.layer_stride; }
+  float* act(int64_t offset, int layer = 0) {
+    return arena_.data() + offset + (offset < plan_.layer_slice ? layer * plan_.layer_stride : 0);
+  }
   void ensure_plan(int64_t B, int64_t T, int64_t logits_rows);
   static void fit(Buffer<float>& buffer, int64_t floats);  // grows to hold `floats`, never shrinks
   void check_ids(std::span<const int> ids, int64_t n, const char* what) const;
@@ -134,6 +136,8 @@ class Model {
   // The lowest layer holding a trained tensor, −1 when the embedding is trained (full
   // fine-tuning). No gradient needs to reach below it, so the backward pass stops there.
   int lowest_trained_layer() const;
+  // The projection inputs the backward pass must keep per layer (model/activations.h).
+  KeptInputs kept_inputs() const;
   bool trains(int l, LoraTarget t) const { return lora_ && lora_->module(l, t).active(); }
   void layer_backward(int l, const float* in, float* dres, int64_t B, int64_t T, bool input_grad);
 

@@ -24,7 +24,7 @@ void Model::plan_training(int64_t B, int64_t T) {
   const int64_t chunk = loss_chunk_rows(config_.vocab_size, B * T);
   const bool keep = !checkpointing_;
   if (arena_.size() == 0 || plan_.B != B || plan_.T != T || plan_.keep_layers != keep ||
-      plan_.logits_rows < chunk)
+      plan_.logits_rows < chunk || plan_.kept != kept_inputs())
     plan(B, T, keep, chunk);
   const int rank = lora_ ? lora_->config().rank : 0;
   const bool dropout = lora_ && lora_->config().dropout > 0.0;
@@ -42,6 +42,21 @@ void Model::reserve_training(int64_t B, int64_t T) {
 void Model::attach_lora(LoraWeights* lora) {
   lora_ = lora;
   if (arena_.size() != 0) plan(plan_.B, plan_.T, plan_.keep_layers, plan_.logits_rows);
+}
+
+void Model::attach_full_grads(ModelWeights* grads) {
+  full_grads_ = grads;
+  if (arena_.size() != 0) plan(plan_.B, plan_.T, plan_.keep_layers, plan_.logits_rows);
+}
+
+KeptInputs Model::kept_inputs() const {
+  if (full_grads_) return {};
+  KeptInputs kept{.gate_up = false, .down = false};
+  for (int l = 0; l < config_.num_hidden_layers; ++l) {
+    kept.gate_up = kept.gate_up || trains(l, LoraTarget::kGate) || trains(l, LoraTarget::kUp);
+    kept.down = kept.down || trains(l, LoraTarget::kDown);
+  }
+  return kept;
 }
 
 float* Model::lora_su(int l, LoraTarget t) {
