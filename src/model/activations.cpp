@@ -70,13 +70,20 @@ GradientPlan plan_gradients(const ModelConfig& c, int64_t BT, int64_t chunk_rows
   auto take = [&](int64_t floats) { return take_aligned(cursor, floats); };
   p.dres = take(BT * C);
   p.dln = take(BT * C);
+  // A layer's backward finishes its MLP (down to dln and dres) before o_proj's, so the MLP's
+  // gradients and the attention's are never alive together and share one region; dgate
+  // overwrites dmlp (swiglu_backward may run in place).
+  const int64_t shared = cursor;
+  p.dmlp = take(BT * I);
+  p.dgate = p.dmlp;
+  p.dup = take(BT * I);
+  const int64_t mlp_end = cursor;
+  cursor = shared;
   p.dq = take(BT * QD);
   p.dk = take(BT * KVD);
   p.dv = take(BT * KVD);
   p.datt = take(BT * QD);
-  p.dgate = take(BT * I);
-  p.dup = take(BT * I);
-  p.dmlp = take(BT * I);
+  cursor = std::max(cursor, mlp_end);
   p.dlnf = take(chunk_rows * C);
   p.lse = take(chunk_rows);
   p.lora_scratch = take(BT * rank);

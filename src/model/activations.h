@@ -67,7 +67,7 @@ struct GradientPlan {
   bool dropout = false;
   int64_t dres = 0, dln = 0;                // [BT,C] ×2
   int64_t dq = 0, dk = 0, dv = 0, datt = 0;  // [BT,NH*HD], [BT,NKV*HD] ×2, [BT,NH*HD]
-  int64_t dgate = 0, dup = 0, dmlp = 0;      // [BT,I] ×3
+  int64_t dgate = 0, dup = 0, dmlp = 0;      // [BT,I]; dgate = dmlp; over the attention's
   int64_t dlnf = 0, lse = 0;                // [chunk,C], [chunk]
   int64_t lora_scratch = 0;                 // [BT,r]
   int64_t checkpoints_at = 0;               // [L,BT,C] when checkpointing
