@@ -108,6 +108,15 @@ TEST(TrainKernelGrad, SwiGlu) {
   };
   expect_gradient([&](const Vec& p) { return ref(p, to_double(u)); }, g, dg, "dgate");
   expect_gradient([&](const Vec& p) { return ref(to_double(g), p); }, u, du, "dup");
+  // In place, as the training backward runs it (dgate over dout): the same bits. 5000 elements
+  // span several of the kernel's chunks and threads.
+  const int64_t big = 5000;
+  g = random_floats(big, 6, 4.0f), u = random_floats(big, 7), dy = random_floats(big, 8);
+  std::vector<float> want_dg(big), want_du(big), got_du(big);
+  swiglu_backward(want_dg.data(), want_du.data(), dy.data(), g.data(), u.data(), big);
+  swiglu_backward(dy.data(), got_du.data(), dy.data(), g.data(), u.data(), big);
+  EXPECT_EQ(dy, want_dg);
+  EXPECT_EQ(got_du, want_du);
 }
 
 void check_attention(int64_t window) {
