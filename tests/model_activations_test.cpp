@@ -1,9 +1,12 @@
 // The activation arena's plan: the inputs of projections that are not trained (ln2 for gate/up,
 // mlp for down) are one buffer shared by every layer in a training plan, so LoRA on q,v keeps
-// (C + I)·B·T floats less per layer; anything training them keeps a slice per layer. That the
-// shared buffers are never read back is checked by the gradient tests (TrainModel.*: LoRA
-// gradients bitwise against a backward that keeps everything, for q,v / k / o / up / down).
+// (C + I)·B·T floats less per layer; anything training them keeps a slice per layer; one layer's
+// gradients fit the logits region. That nothing shared is read back while still needed is checked
+// by the gradient tests (TrainModel.*: LoRA gradients bitwise against a backward that keeps
+// everything, for q,v / k / o / up / down; finite differences).
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "model/activations.h"
 #include "model/lora.h"
@@ -34,6 +37,30 @@ TEST(ModelActivations, UntrainedMlpInputsAreOneSharedBuffer) {
   // Inference shares every layer's slice anyway: keeping changes nothing there.
   EXPECT_EQ(plan_activations(c, B, T, false, BT).total,
             plan_activations(c, B, T, false, BT, {.gate_up = false, .down = false}).total);
+}
+
+// One layer's gradients live in the logits region, which the LM head has finished with when the
+// layers' backward starts; the MLP's and the attention's gradients share the room after dln.
+TEST(ModelActivations, OneLayersGradientsFitTheLogitsRegion) {
+  const ModelConfig c = parse_model_config(test::kConfig, "synthetic/config.json");
+  const int64_t B = 2, T = 24, BT = B * T, C = c.hidden_size, I = c.intermediate_size;
+  const int64_t QD = int64_t{c.num_attention_heads} * c.head_dim;
+  const int64_t KVD = int64_t{c.num_key_value_heads} * c.head_dim;
+  const int64_t chunk = 5;  // fewer logits than one layer's gradients
+  const GradientPlan g = plan_gradients(c, BT, chunk, 8, false);
+  const ActivationPlan p = plan_activations(c, B, T, true, chunk, {}, g.layer_floats);
+  ASSERT_GT(g.layer_floats, chunk * c.vocab_size);
+  EXPECT_EQ(p.logits_floats, g.layer_floats);
+  EXPECT_EQ(p.total - plan_activations(c, B, T, true, chunk).total,
+            aligned(g.layer_floats) - aligned(chunk * c.vocab_size));
+  EXPECT_EQ(g.dln, 0);
+  EXPECT_EQ(g.dmlp, aligned(BT * C));
+  EXPECT_EQ(g.dgate, g.dmlp);
+  EXPECT_EQ(g.dq, g.dmlp);
+  EXPECT_EQ(g.layer_floats, aligned(BT * C) + std::max(2 * aligned(BT * I),
+                                                       2 * aligned(BT * QD) + 2 * aligned(BT * KVD)));
+  EXPECT_LE(g.datt + BT * QD, g.layer_floats);
+  EXPECT_LE(g.dup + BT * I, g.layer_floats);
 }
 
 TEST(ModelActivations, TheMemoryPlanKeepsWhatTheTargetsTrain) {

@@ -15,7 +15,7 @@ int64_t take_aligned(int64_t& cursor, int64_t floats) {
 }  // namespace
 
 ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool keep_layers,
-                                int64_t logits_rows, KeptInputs kept) {
+                                int64_t logits_rows, KeptInputs kept, int64_t backward_floats) {
   ActivationPlan p;
   p.B = B;
   p.T = T;
@@ -50,7 +50,8 @@ ActivationPlan plan_activations(const ModelConfig& c, int64_t B, int64_t T, bool
   p.embed = take(BT * C);
   p.lnf = take(BT * C);
   p.lnf_rstd = take(BT);
-  p.logits = take(logits_rows * V);
+  p.logits_floats = std::max(logits_rows * V, backward_floats);
+  p.logits = take(p.logits_floats);
   p.gemm_input = take((BT * std::max({C, I, QD}) + 1) / 2);
   p.total = cursor;
   return p;
@@ -69,21 +70,23 @@ GradientPlan plan_gradients(const ModelConfig& c, int64_t BT, int64_t chunk_rows
   int64_t cursor = 0;
   auto take = [&](int64_t floats) { return take_aligned(cursor, floats); };
   p.dres = take(BT * C);
-  p.dln = take(BT * C);
-  // A layer's backward finishes its MLP (down to dln and dres) before o_proj's, so the MLP's
-  // gradients and the attention's are never alive together and share one region; dgate
-  // overwrites dmlp (swiglu_backward may run in place).
-  const int64_t shared = cursor;
-  p.dmlp = take(BT * I);
+  // The layer scratch. A layer's backward finishes its MLP (down to dln and dres) before o_proj's,
+  // so the MLP's gradients and the attention's are never alive together and share one region;
+  // dgate overwrites dmlp (swiglu_backward may run in place).
+  int64_t layer = 0;
+  auto take_layer = [&](int64_t floats) { return take_aligned(layer, floats); };
+  p.dln = take_layer(BT * C);
+  const int64_t shared = layer;
+  p.dmlp = take_layer(BT * I);
   p.dgate = p.dmlp;
-  p.dup = take(BT * I);
-  const int64_t mlp_end = cursor;
-  cursor = shared;
-  p.dq = take(BT * QD);
-  p.dk = take(BT * KVD);
-  p.dv = take(BT * KVD);
-  p.datt = take(BT * QD);
-  cursor = std::max(cursor, mlp_end);
+  p.dup = take_layer(BT * I);
+  const int64_t mlp_end = layer;
+  layer = shared;
+  p.dq = take_layer(BT * QD);
+  p.dk = take_layer(BT * KVD);
+  p.dv = take_layer(BT * KVD);
+  p.datt = take_layer(BT * QD);
+  p.layer_floats = std::max(layer, mlp_end);
   p.dlnf = take(chunk_rows * C);
   p.lse = take(chunk_rows);
   p.lora_scratch = take(BT * rank);

@@ -40,7 +40,9 @@ struct ActivationPlan {
   // Shared:
   int64_t embed = 0;                  // [BT,C]
   int64_t lnf = 0, lnf_rstd = 0;      // [BT,C], [BT]
-  int64_t logits = 0;                 // [logits_rows,V]
+  // [logits_rows,V]; in a training plan at least backward_floats: the backward pass keeps one
+  // layer's gradients here (GradientPlan's layer scratch), after the LM head is done with it.
+  int64_t logits = 0, logits_floats = 0;
   int64_t gemm_input = 0;  // bf16 copy of a GEMM input, BT × max(C, I, NH*HD) bf16 values
   int64_t total = 0;       // floats in the arena
 };
@@ -54,20 +56,26 @@ inline int64_t loss_chunk_rows(int64_t V, int64_t BT) {
 }
 
 ActivationPlan plan_activations(const ModelConfig& config, int64_t B, int64_t T, bool keep_layers,
-                                int64_t logits_rows, KeptInputs kept = {});
+                                int64_t logits_rows, KeptInputs kept = {},
+                                int64_t backward_floats = 0);
 
-// The training-only buffers, in a second fp32 arena: one layer's gradients (shared by all layers,
-// as the backward pass visits one layer at a time), the LM head's chunk gradients, LoRA's
-// backward scratch, with gradient checkpointing each layer's input, and with LoRA dropout one
-// projection's dropped input, its gradient and its keep mask (regenerated, never kept per layer).
+// The training-only buffers, in a second fp32 arena: the residual stream's gradient, the LM head's
+// chunk gradients, LoRA's backward scratch, with gradient checkpointing each layer's input, and
+// with LoRA dropout one projection's dropped input, its gradient and its keep mask (regenerated,
+// never kept per layer). One layer's gradients (shared by all layers, as the backward pass visits
+// one layer at a time) are offsets into a layer scratch of layer_floats, which lives in the
+// activation arena's logits region: the layers' backward starts after the LM head's.
 struct GradientPlan {
   int64_t BT = 0;
   int rank = 0;
   bool checkpoints = false;
   bool dropout = false;
-  int64_t dres = 0, dln = 0;                // [BT,C] ×2
+  int64_t dres = 0;                         // [BT,C]
+  // In the layer scratch:
+  int64_t dln = 0;                           // [BT,C]
   int64_t dq = 0, dk = 0, dv = 0, datt = 0;  // [BT,NH*HD], [BT,NKV*HD] ×2, [BT,NH*HD]
   int64_t dgate = 0, dup = 0, dmlp = 0;      // [BT,I]; dgate = dmlp; over the attention's
+  int64_t layer_floats = 0;
   int64_t dlnf = 0, lse = 0;                // [chunk,C], [chunk]
   int64_t lora_scratch = 0;                 // [BT,r]
   int64_t checkpoints_at = 0;               // [L,BT,C] when checkpointing

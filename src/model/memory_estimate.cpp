@@ -69,25 +69,26 @@ MemoryPlan plan_training_memory(const ModelConfig& c, const TrainShape& s) {
   const KeptInputs kept{
       .gate_up = !s.use_lora || s.lora.targets_module(kGate) || s.lora.targets_module(kUp),
       .down = !s.use_lora || s.lora.targets_module(kDown)};
+  const int rank = s.use_lora ? s.lora.rank : 0;
+  GradientPlan grads;
+  if (s.train)
+    grads = plan_gradients(c, s.batch * T, loss_chunk_rows(V, s.batch * T), rank,
+                           s.gradient_checkpointing, s.use_lora && s.lora.dropout > 0);
   int64_t rows = s.train ? s.batch : 0, logits_rows = 0;
   ActivationPlan arena;
   auto fit = [&](int64_t B) {
     logits_rows = std::max(logits_rows, loss_chunk_rows(V, B * T));
-    const ActivationPlan p = plan_activations(c, B, T, keep_layers, logits_rows, kept);
+    const ActivationPlan p =
+        plan_activations(c, B, T, keep_layers, logits_rows, kept, grads.layer_floats);
     if (p.total > arena.total) arena = p;
     rows = std::max(rows, B);
   };
   if (s.train) fit(s.batch);
   if (s.eval_batch > 0) fit(s.eval_batch);
-  m.logits_chunk = arena.logits_rows * V * kFloat;
+  m.logits_chunk = arena.logits_floats * kFloat;
   m.activation_arena = arena.total * kFloat - m.logits_chunk;
-  const int rank = s.use_lora ? s.lora.rank : 0;
   m.lora_products = int64_t{c.num_hidden_layers} * kLoraTargetCount * rows * T * rank * kFloat;
-  if (s.train) {
-    const GradientPlan g = plan_gradients(c, s.batch * T, loss_chunk_rows(V, s.batch * T), rank,
-                                          s.gradient_checkpointing, s.use_lora && s.lora.dropout > 0);
-    m.gradient_arena = g.total * kFloat;
-  }
+  m.gradient_arena = grads.total * kFloat;
   m.gemm_scratch = gemm_scratch_bytes(c, s, rows, logits_rows);
   return m;
 }

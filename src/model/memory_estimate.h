@@ -31,9 +31,9 @@ struct MemoryPlan {
   int64_t trainable_state = 0;     // fp32 LoRA values or full-FT master copy (bf16), AdamW m and v
   int64_t gradients = 0;           // fp32 gradients of the trainable parameters
   int64_t activation_arena = 0;    // forward activations kept for backward, without the logits
-  int64_t logits_chunk = 0;        // the fused LM head's rows of logits
+  int64_t logits_chunk = 0;        // the fused LM head's rows of logits, later one layer's gradients
   int64_t lora_products = 0;       // s·x·Aᵀ of every adapted projection, kept for backward
-  int64_t gradient_arena = 0;      // one layer's gradients, checkpoints, dropout and bf16 scratch
+  int64_t gradient_arena = 0;      // residual gradient, checkpoints, dropout and bf16 scratch
   int64_t gemm_scratch = 0;        // GEMM engine buffers (widened bf16 panels where not native)
   int64_t data = 0;                // tokenizer and tokenized dataset (measured by the caller)
   int64_t baseline = 0;            // process RSS before loading (measured by the caller)

@@ -37,7 +37,9 @@ void Model::fit(Buffer<float>& buffer, int64_t floats) {
 
 void Model::plan(int64_t B, int64_t T, bool keep_layers, int64_t logits_rows) {
   if (B <= 0 || T <= 0) throw std::invalid_argument("Model::plan: empty batch");
-  plan_ = plan_activations(config_, B, T, keep_layers, logits_rows, kept_inputs());
+  // Once training has planned its gradients, every plan keeps room for their layer scratch.
+  const int64_t backward_floats = grad_arena_.size() != 0 ? gplan_.layer_floats : 0;
+  plan_ = plan_activations(config_, B, T, keep_layers, logits_rows, kept_inputs(), backward_floats);
   fit(arena_, plan_.total);
   positions_.assign(static_cast<size_t>(B * T), 0);
   const int64_t rank = lora_ ? lora_->config().rank : 0;

@@ -22,10 +22,6 @@ namespace ft {
 
 void Model::plan_training(int64_t B, int64_t T) {
   const int64_t chunk = loss_chunk_rows(config_.vocab_size, B * T);
-  const bool keep = !checkpointing_;
-  if (arena_.size() == 0 || plan_.B != B || plan_.T != T || plan_.keep_layers != keep ||
-      plan_.logits_rows < chunk || plan_.kept != kept_inputs())
-    plan(B, T, keep, chunk);
   const int rank = lora_ ? lora_->config().rank : 0;
   const bool dropout = lora_ && lora_->config().dropout > 0.0;
   if (grad_arena_.size() == 0 || gplan_.BT != B * T || gplan_.rank != rank ||
@@ -33,6 +29,12 @@ void Model::plan_training(int64_t B, int64_t T) {
     gplan_ = plan_gradients(config_, B * T, chunk, rank, checkpointing_, dropout);
     fit(grad_arena_, gplan_.total);
   }
+  // After the gradient plan: the activation plan holds its layer scratch (plan()).
+  const bool keep = !checkpointing_;
+  if (arena_.size() == 0 || plan_.B != B || plan_.T != T || plan_.keep_layers != keep ||
+      plan_.logits_rows < chunk || plan_.kept != kept_inputs() ||
+      plan_.logits_floats < gplan_.layer_floats)
+    plan(B, T, keep, chunk);
 }
 
 void Model::reserve_training(int64_t B, int64_t T) {
@@ -154,7 +156,7 @@ void Model::layer_backward(int l, const float* in, float* dres, int64_t B, int64
   const int64_t NH = config_.num_attention_heads, NKV = config_.num_key_value_heads;
   const int64_t HD = config_.head_dim, QD = NH * HD, KVD = NKV * HD;
   const LayerWeights& w = weights_.layers[static_cast<size_t>(l)];
-  float* g = grad_arena_.data();
+  float* g = act(p.logits);  // the layer scratch (model/activations.h)
   float *dln = g + gplan_.dln, *dq = g + gplan_.dq, *dk = g + gplan_.dk, *dv = g + gplan_.dv;
   float *datt = g + gplan_.datt, *dgate = g + gplan_.dgate, *dup = g + gplan_.dup;
   float* dmlp = g + gplan_.dmlp;
