@@ -50,6 +50,7 @@ out="${out:-$root/bench-results/$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
 
 # A comma list without its bf16 entry (empty when bf16 was all of it).
 without_bf16() { tr ',' '\n' <<<"$1" | grep -v bf16 | paste -sd, - || true; }
+no_theirs_dtype="no dtype left (bf16 runs only with AVX-512; --theirs-dtype overrides)"
 
 # One plan entry per workload: name, LoRA sets, batch.
 if [ "$quick" = 1 ]; then
@@ -76,7 +77,7 @@ if [ "$dry_run" = 1 ]; then
     if [ "$theirs" = 1 ] && [ -n "$theirs_dtype" ]; then
       echo "theirs: $w, LoRA $l, dtype $theirs_dtype, batch $b, seq $seq"
     elif [ "$theirs" = 1 ]; then
-      echo "theirs: $w skipped: no dtype left (bf16 runs only with AVX-512; --theirs-dtype overrides)"
+      echo "theirs: $w skipped: $no_theirs_dtype"
     fi
   done
   exit 0
@@ -101,7 +102,7 @@ if [ "$ours" = 1 ]; then
 fi
 
 [ "$theirs" = 1 ] && [ -z "$theirs_dtype" ] &&
-  echo "   theirs skipped: no dtype left (bf16 runs only with AVX-512; --theirs-dtype overrides)"
+  echo "   theirs skipped: $no_theirs_dtype"
 if [ "$theirs" = 1 ] && [ -n "$theirs_dtype" ]; then
   venv="${FT_TOOLS_VENV:-$root/.venv-training}"
   if FT_TOOLS_VENV="$venv" "$root/scripts/setup-python-tools.sh"; then
