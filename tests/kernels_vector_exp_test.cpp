@@ -1,8 +1,9 @@
 // The vectorised exp against the double-precision exp: within 2 ulp wherever the result is a normal
 // float, subnormal then 0 below, capped above, NaN for NaN; exp_affine and sum_exp_affine against a
-// double loop.
+// double loop; max_value against the serial std::max loop.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -56,6 +57,22 @@ TEST(VectorExp, AffineArraysMatchADoubleLoop) {
   EXPECT_EQ(x, y);
 }
 
+// The stored values are exp_affine's and the sum is sum_exp_affine's, bit for bit, in place too.
+TEST(VectorExp, StoringSumIsTheSumAndTheValues) {
+  for (const int64_t n : {0, 1, 15, 16, 17, 1003}) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) x[i] = std::cos(static_cast<float>(i)) * 7.0f;
+    const float a = 1.0f, b = -3.25f;
+    std::vector<float> want(x.size()), y(x.size());
+    exp_affine(want.data(), x.data(), n, a, b);
+    const float want_sum = sum_exp_affine(x.data(), n, a, b);
+    EXPECT_EQ(exp_affine_sum(y.data(), x.data(), n, a, b), want_sum) << n;
+    EXPECT_EQ(y, want) << n;
+    EXPECT_EQ(exp_affine_sum(x.data(), x.data(), n, a, b), want_sum) << n;  // in place
+    EXPECT_EQ(x, want) << n;
+  }
+}
+
 // A diverged model's NaN logits must reach the loss from every position, not only from the tail
 // the vector loop leaves to scalar code.
 TEST(VectorExp, NaNPropagatesFromEveryPosition) {
@@ -66,6 +83,25 @@ TEST(VectorExp, NaNPropagatesFromEveryPosition) {
   EXPECT_TRUE(std::isnan(sum_exp_affine(x.data(), static_cast<int64_t>(x.size()), 1.0f, 0.0f)));
   exp_affine(x.data(), x.data(), static_cast<int64_t>(x.size()), 1.0f, 0.0f);
   for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(std::isnan(x[i]), i % 5 == 0) << i;
+}
+
+// Every length around the 16 partial maxima, the maximum at every position, NaNs passed over.
+TEST(VectorExp, MaxValueIsTheSerialLoopsMaximum) {
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(max_value(nullptr, 0), -inf);
+  for (int64_t n = 1; n <= 50; ++n) {
+    for (int64_t at = 0; at < n; ++at) {
+      std::vector<float> x(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) x[i] = -1.0f - 0.25f * static_cast<float>((i * 7) % 11);
+      x[at] = 3.5f;
+      if (n > 2) x[(at + 1) % n] = std::numeric_limits<float>::quiet_NaN();
+      float serial = -inf;
+      for (float v : x) serial = std::max(serial, v);
+      ASSERT_EQ(max_value(x.data(), n), serial) << "n " << n << " at " << at;
+    }
+  }
+  const std::vector<float> all_nan(20, std::numeric_limits<float>::quiet_NaN());
+  EXPECT_EQ(max_value(all_nan.data(), 20), -inf);
 }
 
 }  // namespace

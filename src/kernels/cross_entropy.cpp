@@ -4,9 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace ft {
+namespace {
+
+float row_logsumexp(const float* row, int64_t V) {
+  const float mx = max_value(row, V);
+  return mx + std::log(sum_exp_affine(row, V, 1.0f, -mx));
+}
+
+}  // namespace
 
 int64_t cross_entropy_forward(float* losses, float* lse, const float* logits, const int* labels,
                               int64_t N, int64_t V) {
@@ -14,9 +21,7 @@ int64_t cross_entropy_forward(float* losses, float* lse, const float* logits, co
 #pragma omp parallel for reduction(+ : counted) if (N * V > (1 << 16))
   for (int64_t n = 0; n < N; ++n) {
     const float* row = logits + n * V;
-    float mx = -std::numeric_limits<float>::infinity();
-    for (int64_t v = 0; v < V; ++v) mx = std::max(mx, row[v]);
-    const float row_lse = mx + std::log(sum_exp_affine(row, V, 1.0f, -mx));
+    const float row_lse = row_logsumexp(row, V);
     if (lse) lse[n] = row_lse;
     if (labels[n] == kIgnoreIndex) {
       losses[n] = 0.0f;
@@ -28,19 +33,30 @@ int64_t cross_entropy_forward(float* losses, float* lse, const float* logits, co
   return counted;
 }
 
-void cross_entropy_backward(float* dlogits, const float* logits, const float* lse,
-                            const int* labels, int64_t N, int64_t V, float scale) {
-#pragma omp parallel for if (N * V > (1 << 16))
+int64_t cross_entropy_forward_backward(float* losses, float* logits, const int* labels, int64_t N,
+                                       int64_t V, float scale) {
+  int64_t counted = 0;
+#pragma omp parallel for reduction(+ : counted) if (N * V > (1 << 16))
   for (int64_t n = 0; n < N; ++n) {
-    const float* row = logits + n * V;
-    float* d = dlogits + n * V;
+    float* row = logits + n * V;
     if (labels[n] == kIgnoreIndex) {
-      std::fill(d, d + V, 0.0f);
+      losses[n] = 0.0f;
+      std::fill(row, row + V, 0.0f);
       continue;
     }
-    exp_affine(d, row, V, 1.0f, -lse[n], scale);
-    d[labels[n]] -= scale;
+    // The forward's lse to its bits (the same maximum and sum), with one exp per element: the row
+    // keeps exp(x − max), which the scale by scale/sum turns into scale·softmax.
+    const float mx = max_value(row, V);
+    const float label_logit = row[labels[n]];
+    const float sum = exp_affine_sum(row, row, V, 1.0f, -mx);
+    losses[n] = mx + std::log(sum) - label_logit;
+    ++counted;
+    const float k = scale / sum;
+#pragma omp simd
+    for (int64_t v = 0; v < V; ++v) row[v] *= k;
+    row[labels[n]] -= scale;
   }
+  return counted;
 }
 
 }  // namespace ft

@@ -1,5 +1,6 @@
 #include "kernels/rmsnorm.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ft {
@@ -35,12 +36,21 @@ void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const floa
     for (int64_t c = 0; c < C; ++c) dx[c] += r * weight[c] * dy[c] - k * x[c];
   }
   if (!dweight) return;
-  // Column sums over rows: threads own channel ranges, so no reduction races.
+  // Column sums over rows. Threads own tiles of channels and walk the rows in order, reading each
+  // row's tile contiguously: every channel sums its rows in row order whatever the thread count.
+  // (A thread per channel, striding C floats per row, ran at ~1 GB/s: 20x the forward's time.)
+  constexpr int64_t kTile = 256;
 #pragma omp parallel for if (N * C > (1 << 14))
-  for (int64_t c = 0; c < C; ++c) {
-    float sum = 0.0f;
-    for (int64_t n = 0; n < N; ++n) sum += dout[n * C + c] * inp[n * C + c] * rstd[n];
-    dweight[c] += sum;
+  for (int64_t c0 = 0; c0 < C; c0 += kTile) {
+    const int64_t width = std::min(kTile, C - c0);
+    float sum[kTile] = {};
+    for (int64_t n = 0; n < N; ++n) {
+      const float *dy = dout + n * C + c0, *x = inp + n * C + c0;
+      const float r = rstd[n];
+#pragma omp simd
+      for (int64_t j = 0; j < width; ++j) sum[j] += dy[j] * x[j] * r;
+    }
+    for (int64_t j = 0; j < width; ++j) dweight[c0 + j] += sum[j];
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 
 // One body per ISA, picked at load time; the baseline build stays generic x86-64.
 #if defined(__x86_64__)
@@ -36,6 +37,32 @@ inline float exp_one(float x) {
   return p * std::bit_cast<float>((e1 + 127) << 23) * std::bit_cast<float>((e2 + 127) << 23);
 }
 
+// Partial sums (and maxima) per lane, combined in a fixed order: the same bits at every width.
+constexpr int64_t kLanes = 16;
+
+// Σ exp(a·x[i] + b), storing each exp in y[i] when Store. Always inlined, so it is compiled for the
+// caller's clone.
+template <bool Store>
+[[gnu::always_inline]] inline float partial_exp_sum(float* y, const float* x, int64_t n, float a,
+                                                    float b) {
+  float part[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l) {
+      const float e = exp_one(a * x[i + l] + b);
+      if constexpr (Store) y[i + l] = e;
+      part[l] += e;
+    }
+  for (; i < n; ++i) {
+    const float e = exp_one(a * x[i] + b);
+    if constexpr (Store) y[i] = e;
+    part[i % kLanes] += e;
+  }
+  float sum = 0.0f;
+  for (float s : part) sum += s;
+  return sum;
+}
+
 }  // namespace
 
 FT_EXP_CLONES void exp_affine(float* y, const float* x, int64_t n, float a, float b, float s) {
@@ -47,15 +74,24 @@ FT_EXP_CLONES void exp_affine(float* y, const float* x, int64_t n, float a, floa
 }
 
 FT_EXP_CLONES float sum_exp_affine(const float* x, int64_t n, float a, float b) {
-  constexpr int64_t kLanes = 16;
-  float part[kLanes] = {};
+  return partial_exp_sum<false>(nullptr, x, n, a, b);
+}
+
+FT_EXP_CLONES float exp_affine_sum(float* y, const float* x, int64_t n, float a, float b) {
+  if (y == x) return partial_exp_sum<true>(y, y, n, a, b);  // one pointer: see exp_affine
+  return partial_exp_sum<true>(y, x, n, a, b);
+}
+
+FT_EXP_CLONES float max_value(const float* x, int64_t n) {
+  float part[kLanes];
+  std::fill(part, part + kLanes, -std::numeric_limits<float>::infinity());
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
-    for (int64_t l = 0; l < kLanes; ++l) part[l] += exp_one(a * x[i + l] + b);
-  for (; i < n; ++i) part[i % kLanes] += exp_one(a * x[i] + b);
-  float sum = 0.0f;
-  for (float s : part) sum += s;
-  return sum;
+    for (int64_t l = 0; l < kLanes; ++l) part[l] = std::max(part[l], x[i + l]);
+  for (; i < n; ++i) part[0] = std::max(part[0], x[i]);
+  float mx = part[0];
+  for (float p : part) mx = std::max(mx, p);
+  return mx;
 }
 
 }  // namespace ft

@@ -14,5 +14,11 @@ void exp_affine(float* y, const float* x, int64_t n, float a, float b, float s =
 // Σ exp(a·x[i] + b), summed in 16 interleaved partial sums combined in a fixed order, so the
 // result does not depend on the vector width.
 float sum_exp_affine(const float* x, int64_t n, float a, float b);
+// y[i] = exp(a·x[i] + b), returning Σ y[i] summed exactly as sum_exp_affine sums (the same bits);
+// y may alias x. One exp per element where a softmax needs both the sum and the values.
+float exp_affine_sum(float* y, const float* x, int64_t n, float a, float b);
+// max(x[0..n)) as a loop of std::max from −∞ would give it (NaNs are passed over), −∞ for n = 0.
+// A softmax's other pass over its row: the serial loop is one compare-latency per element.
+float max_value(const float* x, int64_t n);
 
 }  // namespace ft

@@ -88,7 +88,6 @@ GradientPlan plan_gradients(const ModelConfig& c, int64_t BT, int64_t chunk_rows
   p.datt = take_layer(BT * QD);
   p.layer_floats = std::max(layer, mlp_end);
   p.dlnf = take(chunk_rows * C);
-  p.lse = take(chunk_rows);
   p.lora_scratch = take(BT * rank);
   p.checkpoints_at = take(checkpoints ? L * BT * C : 0);
   const int64_t widest_input = dropout ? BT * std::max({C, I, QD}) : 0;

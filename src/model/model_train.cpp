@@ -232,7 +232,6 @@ Model::LossSum Model::forward_backward(std::span<const int> ids, std::span<const
   const float* hidden = final_hidden();
   float* dres = grad_arena_.data() + gplan_.dres;
   float* dlnf = grad_arena_.data() + gplan_.dlnf;
-  float* lse = grad_arena_.data() + gplan_.lse;
   std::fill(dres, dres + BT * C, 0.0f);
   LossSum result;
   std::vector<float> losses(static_cast<size_t>(chunk));
@@ -243,9 +242,9 @@ Model::LossSum Model::forward_backward(std::span<const int> ids, std::span<const
     gather_targets(chunk_targets.data(), targets, sel);
     head(hidden, sel);
     float* logits = act(plan_.logits);
-    result.counted += cross_entropy_forward(losses.data(), lse, logits, chunk_targets.data(), rows, V);
+    result.counted +=
+        cross_entropy_forward_backward(losses.data(), logits, chunk_targets.data(), rows, V, grad_scale);
     for (int64_t r = 0; r < rows; ++r) result.sum += losses[static_cast<size_t>(r)];
-    cross_entropy_backward(logits, logits, lse, chunk_targets.data(), rows, V, grad_scale);
     const void* dlogits = gemm_grad(logits, rows * V);
     linear_backward_input(dlnf, dlogits, weights_.lm_head, rows, C, V, weights_.dtype, false);
     if (full_grads_)
