@@ -41,11 +41,18 @@ def targets(train, roof, machine_lines):
     peaks = [m["fma_peak"] for m in machine_lines if m["engine"] == "ours" and m.get("fma_peak", {}).get("gflops")]
     if not peaks:
         return []
-    # The hardware's limit is the best measurement: a shared machine only ever measures lower.
+    # The hardware's limit is the best measurement: a shared machine only ever measures lower. No
+    # GEMM outruns the FMA peak, so a roofline GEMM above every reading proves the readings ran in a
+    # slow phase of the host, and is the better lower bound (else the targets come out too easy).
     best = max(peaks, key=lambda p: p["gflops"])
     peak = best["gflops"]
     out = [f"targets (fp32 FMA peak {peak:.1f} GFLOP/s, {best['isa']}, the best of {len(peaks)} measurements, "
            f"lowest {min(p['gflops'] for p in peaks):.1f}; AMX not measured):"]
+    fastest_gemm = max(roof.values(), default=0.0)
+    if fastest_gemm > peak:
+        out.append(f"  the roofline GEMM ran at {fastest_gemm:.1f} GFLOP/s, above every FMA reading: the readings ran "
+                   f"while the host was slow, so the peak counts as {fastest_gemm:.1f}")
+        peak = fastest_gemm
     for group in dict.fromkeys(workload_group(r) for r in train):
         ours = [r for r in train if r["engine"] == "ours" and workload_group(r) == group]
         theirs = [r for r in train if r["engine"] == "theirs" and workload_group(r) == group]
