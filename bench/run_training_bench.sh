@@ -7,7 +7,8 @@
 #       [--dtype bf16,fp32] [--batch N] [--seq N] [--steps N] [--warmup N] [--ours-only]
 #       [--theirs-only] [--theirs-dtype LIST] [--prompt PCT] [--out results.jsonl] [--dry-run]
 #
-# Default plan (about 20-25 minutes on a quiet 2-core AVX2 VM), sequence 512, 1 warm-up + 1 timed step:
+# Default plan (about 35 minutes on a quiet 2-core AVX2 VM), sequence 512, 1 warm-up + 3 timed
+# steps, the median reported (single steps of one binary vary by ±10% on a shared VM):
 #   tinyllama2  batch 8, LoRA q,v and all-linear, bf16 and fp32
 #   llama7b2    batch 2 (one step at batch 8 takes minutes here), LoRA q,v, bf16 and fp32
 #   smollm2     batch 8, LoRA q,v, bf16 and fp32
@@ -24,7 +25,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FT_BUILD_DIR:-$root/build}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-only="" lora="" dtype="bf16,fp32" batch="" seq=512 steps=1 warmup=1 quick=0 ours=1 theirs=1
+only="" lora="" dtype="bf16,fp32" batch="" seq=512 steps=3 warmup=1 quick=0 ours=1 theirs=1
 theirs_dtype="" out="" prompt=0 dry_run=0
 while [ $# -gt 0 ]; do
   case "$1" in
