@@ -56,24 +56,27 @@ TEST(KernelsOps, RmsNormMatchesHfDefinition) {
   }
 }
 
+// A head dim of 300 takes the kernel's angles in several runs (64, 64, 22 pairs).
 TEST(KernelsOps, RopeRotatesHalvesByPositionTimesInvFreq) {
-  const int64_t N = 3, H = 3, HD = 10;
-  std::vector<float> inv_freq(HD / 2);
-  for (int64_t i = 0; i < HD / 2; ++i) inv_freq[i] = std::pow(10000.0f, -2.0f * i / HD);
-  const std::vector<int> pos{0, 7, 1234};
-  const auto x = random_vector(N * H * HD, 4);
-  auto y = x;
-  rope_forward(y.data(), pos.data(), inv_freq.data(), N, H, HD);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t h = 0; h < H; ++h)
-      for (int64_t i = 0; i < HD / 2; ++i) {
-        const float* r = x.data() + (n * H + h) * HD;
-        const double a = double(float(pos[n]) * inv_freq[i]);
-        const double want1 = r[i] * std::cos(a) - r[i + HD / 2] * std::sin(a);
-        const double want2 = r[i + HD / 2] * std::cos(a) + r[i] * std::sin(a);
-        EXPECT_NEAR(y[(n * H + h) * HD + i], want1, 2e-5);
-        EXPECT_NEAR(y[(n * H + h) * HD + i + HD / 2], want2, 2e-5);
-      }
+  for (const int64_t HD : {10, 300}) {
+    const int64_t N = 3, H = 3;
+    std::vector<float> inv_freq(HD / 2);
+    for (int64_t i = 0; i < HD / 2; ++i) inv_freq[i] = std::pow(10000.0f, -2.0f * i / HD);
+    const std::vector<int> pos{0, 7, 1234};
+    const auto x = random_vector(N * H * HD, 4);
+    auto y = x;
+    rope_forward(y.data(), pos.data(), inv_freq.data(), N, H, HD);
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < HD / 2; ++i) {
+          const float* r = x.data() + (n * H + h) * HD;
+          const double a = double(float(pos[n]) * inv_freq[i]);
+          const double want1 = r[i] * std::cos(a) - r[i + HD / 2] * std::sin(a);
+          const double want2 = r[i + HD / 2] * std::cos(a) + r[i] * std::sin(a);
+          ASSERT_NEAR(y[(n * H + h) * HD + i], want1, 2e-5) << "HD " << HD;
+          ASSERT_NEAR(y[(n * H + h) * HD + i + HD / 2], want2, 2e-5) << "HD " << HD;
+        }
+  }
 }
 
 TEST(KernelsOps, SwigluIsSiluOfGateTimesUp) {
