@@ -1,9 +1,9 @@
-// exp over arrays for the softmax, cross-entropy and SiLU loops, in plain arithmetic that
-// vectorises (one body per ISA, picked at load time): libm's expf is one call per element (2.7%
-// of a TinyLlama LoRA step went there). Cephes' range reduction and degree-6 polynomial: within
-// 2 ulp of exp for normal results (x ≥ −87.3), subnormal below, 0 from x = −104 down, x capped at
-// 88 (exp 1.65e38): enough at both ends for probabilities and sigmoids. The build is ISO C++ (no
-// FMA contraction), so every vector width computes the same bits.
+// exp (and the row max) over arrays for the softmax, cross-entropy and SiLU loops, in arithmetic
+// that vectorises (one body per ISA, picked at load time): libm's expf is one call per element
+// (2.7% of a TinyLlama LoRA step went there). Cephes' range reduction and degree-6 polynomial:
+// within 2 ulp of exp for normal results (x ≥ −87.3), subnormal below, 0 from x = −104 down, x
+// capped at 88 (exp 1.65e38): enough at both ends for probabilities and sigmoids. The build is ISO
+// C++ (no FMA contraction), so every vector width computes the same bits.
 #pragma once
 #include <cstdint>
 
