@@ -1,5 +1,6 @@
 // Kernel micro-benchmarks (Google Benchmark) on model shapes, so every kernel's speed is tracked:
-// GEMM (forward, input-grad, weight-grad; fp32 and bf16, on the engine gemm() picks), attention,
+// GEMM (forward, input-grad, weight-grad; fp32 and bf16, on the engine gemm() picks), LoRA's
+// rank-8 branch (forward, backward), attention,
 // RMSNorm, RoPE, SwiGLU, cross-entropy (forward; forward + backward fused, as training runs it),
 // exp and the bf16 conversions. Counters: FLOP/s for GEMM and attention, bytes/s
 // (bytes_per_second) for the memory-bound kernels, all per wall-clock second (the kernels run on
@@ -27,6 +28,7 @@
 #include "kernels/cross_entropy.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
+#include "kernels/lora_linear.h"
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
 #include "kernels/swiglu.h"
@@ -99,6 +101,40 @@ void gemm_shapes(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 BENCHMARK(BM_Gemm)->Apply(gemm_shapes);
+
+// ---- LoRA's rank-8 branch beside a projection: args {in, out}, M = kTokens. Its GEMMs are thin
+// (one side 8 wide), so memory bounds them: bytes/s counts the least traffic each direction needs
+// (forward: read x, read and write y; backward: read dy and x, read and write dx).
+LoraShape lora_shape(const benchmark::State& state) {
+  return {.M = kTokens, .in = state.range(0), .out = state.range(1), .r = 8, .scaling = 2.0f};
+}
+
+void BM_LoraForward(benchmark::State& state) {
+  const LoraShape s = lora_shape(state);
+  auto x = random_floats(s.M * s.in, 1), A = random_floats(s.r * s.in, 2), B = random_floats(s.out * s.r, 3);
+  auto y = random_floats(s.M * s.out, 4);
+  Buffer<float> su(static_cast<size_t>(s.M * s.r));
+  for (auto _ : state) lora_forward(y.data(), su.data(), x.data(), A.data(), B.data(), s);
+  bytes_rate(state, (s.M * s.in + 2 * s.M * s.out) * 4);
+}
+
+void BM_LoraBackward(benchmark::State& state) {
+  const LoraShape s = lora_shape(state);
+  auto x = random_floats(s.M * s.in, 1), A = random_floats(s.r * s.in, 2), B = random_floats(s.out * s.r, 3);
+  auto dy = random_floats(s.M * s.out, 4), su = random_floats(s.M * s.r, 5), dx = random_floats(s.M * s.in, 6);
+  Buffer<float> dA(A.size()), dB(B.size()), scratch(su.size());
+  for (auto _ : state)
+    lora_backward(dx.data(), dA.data(), dB.data(), scratch.data(), dy.data(), x.data(), A.data(), B.data(),
+                  su.data(), s);
+  bytes_rate(state, (s.M * s.out + 3 * s.M * s.in) * 4);
+}
+
+void lora_projections(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"in", "out"})->Args({2048, 2048})->Args({2048, 256})->Args({2048, 5632})->Args({5632, 2048})
+      ->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+BENCHMARK(BM_LoraForward)->Apply(lora_projections);
+BENCHMARK(BM_LoraBackward)->Apply(lora_projections);
 
 // ---- Attention: args {NH, NKV, HD}, B = 2, T = 512, causal.
 AttentionShape attention_shape(const benchmark::State& state) {
