@@ -12,7 +12,6 @@
 // and reports the best GFLOP/s; model FLOPs utilisation = FLOPs/token × tokens/s ÷ that.
 // Every result is one JSON line on stdout ("kind": machine, train, gemm, roofline) after a human
 // line on stderr, for bench/run_training_bench.sh and tools/bench_report.py.
-#include <immintrin.h>
 #include <omp.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -27,9 +26,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/compute_peak.h"
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/half.h"
@@ -132,61 +131,7 @@ ft::ModelConfig model_config(const Shape& s, int64_t seq) {
   return ft::parse_model_config(j.dump(), "bench/config.json");
 }
 
-// The CPU's fp32 FMA peak on every OpenMP thread, the "physical limit" of issue #9: independent
-// FMA chains (more than latency × FMA ports), so only the FMA units bound the rate. AMX's bf16
-// peak is not measured here.
-__attribute__((target("avx2,fma"))) float avx2_fma_chains(int64_t iters) {
-  __m256 acc[12];
-  const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-#pragma GCC unroll 12
-  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(float(i));
-  for (int64_t n = 0; n < iters; ++n) {
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], b, c);
-  }
-  float sum = 0;
-#pragma GCC unroll 12
-  for (int i = 0; i < 12; ++i) sum += _mm256_cvtss_f32(acc[i]);
-  return sum;
-}
-
-__attribute__((target("avx512f"))) float avx512_fma_chains(int64_t iters) {
-  __m512 acc[16];
-  const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-#pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(float(i));
-  for (int64_t n = 0; n < iters; ++n) {
-#pragma GCC unroll 16
-    for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(acc[i], b, c);
-  }
-  float sum = 0;
-#pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) sum += _mm512_cvtss_f32(acc[i]);
-  return sum;
-}
-
-// {"isa", GFLOP/s}: the best of 3 runs of ~0.3 s on all threads; {"none", 0} without AVX2+FMA.
-json fma_peak() {
-  const ft::CpuFeatures& cpu = ft::cpu_features();
-  const bool avx512 = cpu.avx512f;
-  if (!avx512 && !(cpu.avx2 && cpu.fma)) return {{"isa", "none"}, {"gflops", 0.0}};
-  const int64_t iters = 50'000'000, flops_per_iter = avx512 ? 16 * 16 * 2 : 12 * 8 * 2;
-  // std::thread, not OpenMP: a parent that started libgomp's pool would hang its forked children.
-  const int threads = omp_get_max_threads();
-  double best = 0;
-  for (int rep = 0; rep < 3; ++rep) {
-    std::vector<float> sinks(static_cast<size_t>(threads));
-    std::vector<std::thread> pool;
-    const auto start = Clock::now();
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] { sinks[size_t(t)] = avx512 ? avx512_fma_chains(iters) : avx2_fma_chains(iters); });
-    for (std::thread& t : pool) t.join();
-    const double s = std::chrono::duration<double>(Clock::now() - start).count();
-    if (sinks[0] == 0.123f) std::fprintf(stderr, " ");  // keeps the chains from being optimised away
-    best = std::max(best, double(threads) * iters * flops_per_iter / s / 1e9);
-  }
-  return {{"isa", avx512 ? "avx512f" : "avx2+fma"}, {"gflops", best}};
-}
+json peak_json(const ft::ComputePeak& p) { return {{"isa", p.isa}, {"gflops", p.gflops}}; }
 
 double load_average() {
   double load = -1;
@@ -380,21 +325,25 @@ const char* env_or(const char* name, const char* fallback) {
 
 // One "machine" JSON line (the report keeps the best FMA peak of all of them) and a human line.
 void print_machine(const char* when) {
-  const json machine = {{"kind", "machine"}, {"engine", "ours"},
-                        {"cpu", ft::describe(ft::cpu_features())},
-                        {"native_bf16", ft::gemm_native_bf16()},
-                        {"threads", omp_get_max_threads()},
-                        {"OMP_NUM_THREADS", env_or("OMP_NUM_THREADS", "")},
-                        {"OMP_WAIT_POLICY", env_or("OMP_WAIT_POLICY", "")},
-                        {"fma_peak", fma_peak()},
-                        {"load1", load_average()}};
+  // Issue #9's physical limit: the fp32 FMA peak, and AMX's bf16 tile peak where the CPU has it.
+  const ft::ComputePeak fma = ft::fma_peak(omp_get_max_threads());
+  const ft::ComputePeak amx = ft::amx_bf16_peak(omp_get_max_threads());
+  json machine = {{"kind", "machine"}, {"engine", "ours"},
+                  {"cpu", ft::describe(ft::cpu_features())},
+                  {"native_bf16", ft::gemm_native_bf16()},
+                  {"threads", omp_get_max_threads()},
+                  {"OMP_NUM_THREADS", env_or("OMP_NUM_THREADS", "")},
+                  {"OMP_WAIT_POLICY", env_or("OMP_WAIT_POLICY", "")},
+                  {"fma_peak", peak_json(fma)},
+                  {"load1", load_average()}};
+  if (amx.gflops > 0) machine["amx_peak"] = peak_json(amx);
   std::printf("%s\n", machine.dump().c_str());
+  const std::string amx_text = amx.gflops > 0 ? ", AMX bf16 peak " + std::to_string(int(amx.gflops)) + " GFLOP/s" : "";
   std::fprintf(stderr, "ours (%s): %s, native bf16 GEMM %s, %d threads, OMP_WAIT_POLICY=%s, fp32 FMA "
-               "peak %.1f GFLOP/s (%s), load %.2f\n", when,
+               "peak %.1f GFLOP/s (%s)%s, load %.2f\n", when,
                machine["cpu"].get<std::string>().c_str(), ft::gemm_native_bf16() ? "yes" : "no",
-               omp_get_max_threads(), env_or("OMP_WAIT_POLICY", "(unset)"),
-               machine["fma_peak"]["gflops"].get<double>(),
-               machine["fma_peak"]["isa"].get<std::string>().c_str(), load_average());
+               omp_get_max_threads(), env_or("OMP_WAIT_POLICY", "(unset)"), fma.gflops, fma.isa.c_str(),
+               amx_text.c_str(), load_average());
 }
 
 }  // namespace

@@ -1,0 +1,118 @@
+#include "core/compute_peak.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "core/cpu_features.h"
+
+namespace ft {
+namespace {
+
+__attribute__((target("avx2,fma"))) float avx2_fma_chains(int64_t iters) {
+  __m256 acc[12];
+  const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+#pragma GCC unroll 12
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(float(i));
+  for (int64_t n = 0; n < iters; ++n) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], b, c);
+  }
+  float sum = 0;
+#pragma GCC unroll 12
+  for (int i = 0; i < 12; ++i) sum += _mm256_cvtss_f32(acc[i]);
+  return sum;
+}
+
+__attribute__((target("avx512f"))) float avx512_fma_chains(int64_t iters) {
+  __m512 acc[16];
+  const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(float(i));
+  for (int64_t n = 0; n < iters; ++n) {
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(acc[i], b, c);
+  }
+  float sum = 0;
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) sum += _mm512_cvtss_f32(acc[i]);
+  return sum;
+}
+
+// LDTILECFG's 64-byte operand, palette 1: tile t has rows[t] rows of colsb[t] bytes.
+struct alignas(64) TileConfig {
+  uint8_t palette = 1;
+  uint8_t start_row = 0;
+  uint8_t reserved[14] = {};
+  uint16_t colsb[16] = {};
+  uint8_t rows[16] = {};
+};
+static_assert(sizeof(TileConfig) == 64);
+
+// Four accumulator tiles (16 × 16 fp32) fed by two A and two B tiles (16 rows of 32 bf16), so four
+// independent TDPBF16PS chains: 4 · 16·16·32·2 = 65536 FLOPs per step. Zero operands: the tile
+// unit's rate does not depend on the values.
+__attribute__((target("amx-tile,amx-bf16"))) float amx_bf16_chains(int64_t iters) {
+  TileConfig config;
+  for (int t = 0; t < 8; ++t) {
+    config.colsb[t] = 64;
+    config.rows[t] = 16;
+  }
+  alignas(64) static const uint16_t operand[16 * 32] = {};
+  alignas(64) float out[16 * 16];
+  _tile_loadconfig(&config);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  _tile_loadd(4, operand, 64);
+  _tile_loadd(5, operand, 64);
+  _tile_loadd(6, operand, 64);
+  _tile_loadd(7, operand, 64);
+  for (int64_t n = 0; n < iters; ++n) {
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_stored(0, out, 64);
+  _tile_release();
+  return out[0];
+}
+
+// Best GFLOP/s of 3 runs of `chains` on every thread.
+double best_rate(int threads, int64_t iters, double flops_per_iter, const std::function<float(int64_t)>& chains) {
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    std::vector<float> sinks(static_cast<size_t>(threads));
+    std::vector<std::thread> pool;
+    const auto start = std::chrono::steady_clock::now();
+    for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { sinks[size_t(t)] = chains(iters); });
+    for (std::thread& t : pool) t.join();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    volatile float keep = sinks[0];  // the chains' results are used, so they are not optimised away
+    (void)keep;
+    best = std::max(best, double(threads) * double(iters) * flops_per_iter / s / 1e9);
+  }
+  return best;
+}
+
+}  // namespace
+
+ComputePeak fma_peak(int threads, int64_t iterations) {
+  const CpuFeatures& cpu = cpu_features();
+  if (cpu.avx512f) return {"avx512f", best_rate(threads, iterations, 16 * 16 * 2, avx512_fma_chains)};
+  if (cpu.avx2 && cpu.fma) return {"avx2+fma", best_rate(threads, iterations, 12 * 8 * 2, avx2_fma_chains)};
+  return {};
+}
+
+ComputePeak amx_bf16_peak(int threads, int64_t iterations) {
+  if (!cpu_features().amx_bf16) return {};
+  return {"amx_bf16", best_rate(threads, iterations, 4.0 * 16 * 16 * 32 * 2, amx_bf16_chains)};
+}
+
+}  // namespace ft
