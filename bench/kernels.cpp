@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -122,7 +123,8 @@ void BM_LoraBackward(benchmark::State& state) {
   const LoraShape s = lora_shape(state);
   auto x = random_floats(s.M * s.in, 1), A = random_floats(s.r * s.in, 2), B = random_floats(s.out * s.r, 3);
   auto dy = random_floats(s.M * s.out, 4), su = random_floats(s.M * s.r, 5), dx = random_floats(s.M * s.in, 6);
-  Buffer<float> dA(A.size()), dB(B.size()), scratch(su.size());
+  Buffer<float> dA(A.size()), dB(B.size());
+  Buffer<float> scratch(static_cast<size_t>(lora_backward_scratch_floats(s.M, s.r, std::max(s.in, s.out))));
   for (auto _ : state)
     lora_backward(dx.data(), dA.data(), dB.data(), scratch.data(), dy.data(), x.data(), A.data(), B.data(),
                   su.data(), s);

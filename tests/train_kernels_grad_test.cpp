@@ -245,7 +245,8 @@ TEST(TrainKernelGrad, LoraBranch) {
   const LoraShape s{.M = 3, .in = 5, .out = 4, .r = 2, .scaling = 1.5f};
   auto x = random_floats(s.M * s.in, 18), A = random_floats(s.r * s.in, 19);
   auto B = random_floats(s.out * s.r, 20), dy = random_floats(s.M * s.out, 21);
-  std::vector<float> y(s.M * s.out, 0.0f), su(s.M * s.r), scratch(s.M * s.r);
+  std::vector<float> y(s.M * s.out, 0.0f), su(s.M * s.r);
+  std::vector<float> scratch(lora_backward_scratch_floats(s.M, s.r, std::max(s.in, s.out)));
   std::vector<float> dx(x.size(), 0.0f), dA(A.size(), 0.0f), dB(B.size(), 0.0f);
   lora_forward(y.data(), su.data(), x.data(), A.data(), B.data(), s);
   lora_backward(dx.data(), dA.data(), dB.data(), scratch.data(), dy.data(), x.data(), A.data(),

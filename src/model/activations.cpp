@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kernels/lora_linear.h"
+
 namespace ft {
 namespace {
 
@@ -88,7 +90,7 @@ GradientPlan plan_gradients(const ModelConfig& c, int64_t BT, int64_t chunk_rows
   p.datt = take_layer(BT * QD);
   p.layer_floats = std::max(layer, mlp_end);
   p.dlnf = take(chunk_rows * C);
-  p.lora_scratch = take(BT * rank);
+  p.lora_scratch = take(lora_backward_scratch_floats(BT, rank, std::max({C, I, QD})));
   p.checkpoints_at = take(checkpoints ? L * BT * C : 0);
   const int64_t widest_input = dropout ? BT * std::max({C, I, QD}) : 0;
   p.dropout_x = take(widest_input);

@@ -77,7 +77,7 @@ struct GradientPlan {
   int64_t dgate = 0, dup = 0, dmlp = 0;      // [BT,I]; dgate = dmlp; over the attention's
   int64_t layer_floats = 0;
   int64_t dlnf = 0;                         // [chunk,C]
-  int64_t lora_scratch = 0;                 // [BT,r]
+  int64_t lora_scratch = 0;                 // lora_backward_scratch_floats(BT, r, widest)
   int64_t checkpoints_at = 0;               // [L,BT,C] when checkpointing
   int64_t dropout_x = 0, dropout_dx = 0;    // [BT,max(C,I,NH*HD)] ×2 with dropout
   int64_t dropout_keep = 0;                 // as many bytes, with dropout
