@@ -2,8 +2,8 @@
 // on `threads` std::threads, so only the execution units bound the rate. This is issue #9's
 // "physical limit": the fp32 FMA peak of the widest vector unit (AVX-512F, else AVX2+FMA), and
 // AMX's bf16 tile product (TDPBF16PS) where the CPU has tiles and the OS granted their state.
-// Each call takes the best of 3 runs of `iterations` chain steps per thread (the defaults run
-// ~0.3 s each); std::thread rather than OpenMP, so a forking caller never inherits a live pool.
+// Each call takes the best of 3 runs of `iterations` chain steps per thread (at the defaults a run
+// takes 0.1–0.3 s); std::thread rather than OpenMP, so a forking caller never inherits a live pool.
 #pragma once
 #include <cstdint>
 #include <string>
