@@ -13,35 +13,26 @@
 namespace ft {
 namespace {
 
-__attribute__((target("avx2,fma"))) float avx2_fma_chains(int64_t iters) {
-  __m256 acc[12];
-  const __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-#pragma GCC unroll 12
-  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(float(i));
+// kChains independent a·b + c chains on vectors of kLanes floats; inlined into the callers below,
+// whose target makes each a·b + c one FMA instruction on that unit's registers.
+template <int kLanes, int kChains>
+[[gnu::always_inline]] inline float fma_chains(int64_t iters) {
+  using Vec [[gnu::vector_size(kLanes * sizeof(float))]] = float;
+  Vec acc[kChains];
+  const Vec b = Vec{} + 0.999999f, c = Vec{} + 1e-7f;
+#pragma GCC unroll 16
+  for (int i = 0; i < kChains; ++i) acc[i] = Vec{} + float(i);
   for (int64_t n = 0; n < iters; ++n) {
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], b, c);
+#pragma GCC unroll 16
+    for (int i = 0; i < kChains; ++i) acc[i] = acc[i] * b + c;
   }
   float sum = 0;
-#pragma GCC unroll 12
-  for (int i = 0; i < 12; ++i) sum += _mm256_cvtss_f32(acc[i]);
+  for (int i = 0; i < kChains; ++i) sum += acc[i][0];
   return sum;
 }
 
-__attribute__((target("avx512f"))) float avx512_fma_chains(int64_t iters) {
-  __m512 acc[16];
-  const __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-#pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(float(i));
-  for (int64_t n = 0; n < iters; ++n) {
-#pragma GCC unroll 16
-    for (int i = 0; i < 16; ++i) acc[i] = _mm512_fmadd_ps(acc[i], b, c);
-  }
-  float sum = 0;
-#pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) sum += _mm512_cvtss_f32(acc[i]);
-  return sum;
-}
+__attribute__((target("avx2,fma"))) float avx2_fma_chains(int64_t iters) { return fma_chains<8, 12>(iters); }
+__attribute__((target("avx512f"))) float avx512_fma_chains(int64_t iters) { return fma_chains<16, 16>(iters); }
 
 // LDTILECFG's 64-byte operand, palette 1: tile t has rows[t] rows of colsb[t] bytes.
 struct alignas(64) TileConfig {
