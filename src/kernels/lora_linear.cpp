@@ -141,15 +141,23 @@ void lora_backward(float* dx, float* dA, float* dB, float* scratch, const float*
     backward_chunk(dx, du, part, part + r * s.in, dy, x, A, Bt, su, s, c * kLoraChunkRows,
                    std::min(s.M, (c + 1) * kLoraChunkRows));
   }
-  // The partials in chunk order: dA [r,in] as they are, dB [out,r] from their [r,out].
-#pragma omp parallel for schedule(static) if (r * (s.in + s.out) * chunks > (1 << 16))
-  for (int64_t j = 0; j < r; ++j) {
-    for (int64_t c = 0; c < chunks; ++c) {
-      const float* part = parts + c * part_floats;
-      for (int64_t i = 0; i < s.in; ++i) dA[j * s.in + i] += part[j * s.in + i];
-      for (int64_t o = 0; o < s.out; ++o) dB[o * r + j] += part[r * s.in + j * s.out + o];
-    }
-  }
+  // The partials in chunk order, each thread owning a block of columns of dA [r,in], then of rows
+  // of dB [out,r] (filled from the partials' [r,out]), so no two threads write one cache line.
+  const bool parallel = part_floats * chunks > (1 << 16);
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t i0 = 0; i0 < s.in; i0 += kBlock)
+    for (int64_t c = 0; c < chunks; ++c)
+      for (int64_t j = 0; j < r; ++j) {
+        const float* part_a = parts + c * part_floats + j * s.in;
+        for (int64_t i = i0; i < std::min(s.in, i0 + kBlock); ++i) dA[j * s.in + i] += part_a[i];
+      }
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t o0 = 0; o0 < s.out; o0 += kBlock)
+    for (int64_t c = 0; c < chunks; ++c)
+      for (int64_t j = 0; j < r; ++j) {
+        const float* part_b = parts + c * part_floats + r * s.in + j * s.out;
+        for (int64_t o = o0; o < std::min(s.out, o0 + kBlock); ++o) dB[o * r + j] += part_b[o];
+      }
 }
 
 }  // namespace ft
