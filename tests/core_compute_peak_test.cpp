@@ -20,7 +20,7 @@ TEST(ComputePeak, FmaPeakRunsOnTheWidestVectorUnit) {
 
 TEST(ComputePeak, AmxPeakRunsWhereTilesAreGranted) {
   if (!cpu_features().amx_bf16) GTEST_SKIP() << "this CPU (or its OS) grants no AMX tiles";
-  // Twice: the first call must release the tiles it configured.
+  // Twice: each call configures the tiles on fresh threads and releases them at the end.
   for (int call = 0; call < 2; ++call) {
     const ComputePeak p = amx_bf16_peak(2, 10'000);
     EXPECT_EQ(p.isa, "amx_bf16");

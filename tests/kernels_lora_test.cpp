@@ -44,8 +44,13 @@ struct LoraCase {
     lora_forward(y.data(), su.data(), x.data(), A.data(), B.data(), s);
   }
 
+  // The gradients' values before the backward adds to them.
+  Gradients start() const {
+    return {random_floats(x.size(), 5), random_floats(A.size(), 6), random_floats(B.size(), 7)};
+  }
+
   Gradients backward(int threads, bool with_dx) const {
-    Gradients g{random_floats(x.size(), 5), random_floats(A.size(), 6), random_floats(B.size(), 7)};
+    Gradients g = start();
     std::vector<float> scratch(size_t(lora_backward_scratch_floats(s.M, s.r, std::max(s.in, s.out))));
     const int before = omp_get_max_threads();
     omp_set_num_threads(threads);
@@ -68,7 +73,7 @@ class LoraBackwardShapes : public ::testing::TestWithParam<LoraShape> {};
 TEST_P(LoraBackwardShapes, AddsTheGradientsOfTheBranch) {
   const LoraCase c(GetParam());
   const LoraShape& s = c.s;
-  const Gradients start{random_floats(c.x.size(), 5), random_floats(c.A.size(), 6), random_floats(c.B.size(), 7)};
+  const Gradients start = c.start();
   // du = s·dy·B, then dx += du·A, dA += duᵀ·x, dB += dyᵀ·su, in doubles.
   std::vector<double> du(size_t(s.M * s.r), 0.0);
   for (int64_t m = 0; m < s.M; ++m)
