@@ -1,6 +1,7 @@
 // Kernel micro-benchmarks (Google Benchmark) on model shapes, so every kernel's speed is tracked:
 // GEMM (forward, input-grad, weight-grad; fp32 and bf16, on the engine gemm() picks), LoRA's
-// rank-8 branch (forward, backward), attention,
+// rank-8 branch (forward, backward), the AMX engine's packing of A and B into tiles (plain CPU
+// code, so it runs on every machine), attention,
 // RMSNorm, RoPE, SwiGLU, cross-entropy (forward; forward + backward fused, as training runs it),
 // exp and the bf16 conversions. Counters: FLOP/s for GEMM and attention, bytes/s
 // (bytes_per_second) for the memory-bound kernels, all per wall-clock second (the kernels run on
@@ -25,6 +26,7 @@
 #include "core/buffer.h"
 #include "core/cpu_features.h"
 #include "core/half.h"
+#include "kernels/amx_gemm.h"
 #include "kernels/attention.h"
 #include "kernels/cross_entropy.h"
 #include "kernels/elementwise.h"
@@ -137,6 +139,42 @@ void lora_projections(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_LoraForward)->Apply(lora_projections);
 BENCHMARK(BM_LoraBackward)->Apply(lora_projections);
+
+// ---- AMX packing: args {rows, K, layout}. A: layout 0 row-major [rows, K] (activations), 1 stored
+// [K, rows] (a weight gradient's Aᵀ). B: layout 0 a weight [N, K] (forward), 1 stored [K, N]
+// (input gradient). What a call of the AMX engine spends before its tiles start (B only when its
+// weight is not packed once); bytes read plus written.
+void BM_AmxPackA(benchmark::State& state) {
+  const int64_t M = state.range(0), K = state.range(1);
+  const Buffer<float> src = random_operand(M * K, DType::BF16, 1);
+  Buffer<bf16> out(static_cast<size_t>(gemm_detail::amx::packed_elems(M, K)));
+  const auto* a = reinterpret_cast<const bf16*>(src.data());
+  for (auto _ : state) {
+    if (state.range(2) == 0) gemm_detail::amx::pack_a(a, M, K, K, 1, out.data());
+    else gemm_detail::amx::pack_a(a, M, K, 1, M, out.data());
+  }
+  bytes_rate(state, 4 * M * K);
+}
+
+void BM_AmxPackB(benchmark::State& state) {
+  const int64_t N = state.range(0), K = state.range(1);
+  const Buffer<float> src = random_operand(N * K, DType::BF16, 2);
+  Buffer<bf16> out(static_cast<size_t>(gemm_detail::amx::packed_elems(N, K)));
+  const auto* b = reinterpret_cast<const bf16*>(src.data());
+  for (auto _ : state) {
+    if (state.range(2) == 0) gemm_detail::amx::pack_b(b, K, N, 1, K, out.data());
+    else gemm_detail::amx::pack_b(b, K, N, N, 1, out.data());
+  }
+  bytes_rate(state, 4 * N * K);
+}
+
+void amx_pack_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"rows", "K", "layout"})->Unit(benchmark::kMillisecond)->UseRealTime();
+  for (int layout : {0, 1}) b->Args({kTokens, 2048, layout})->Args({kTokens, 5632, layout});
+}
+BENCHMARK(BM_AmxPackA)->Apply(amx_pack_shapes);
+BENCHMARK(BM_AmxPackB)->ArgNames({"N", "K", "layout"})->Unit(benchmark::kMillisecond)->UseRealTime()
+    ->Args({5632, 2048, 0})->Args({2048, 5632, 0})->Args({2048, 5632, 1})->Args({5632, 2048, 1});
 
 // ---- Attention: args {NH, NKV, HD}, B = 2, T = 512, causal.
 AttentionShape attention_shape(const benchmark::State& state) {

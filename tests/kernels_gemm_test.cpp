@@ -3,6 +3,8 @@
 // difference left is fp32 accumulation order (and the bf16 rounding of C when c is BF16).
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -11,6 +13,7 @@
 
 #include "core/half.h"
 #include "kernels/gemm.h"
+#include "kernels/gemm_engines.h"
 #include "test_support.h"
 
 namespace ft {
@@ -42,14 +45,23 @@ std::vector<double> reference(const GemmShape& s, const std::vector<float>& a, c
   return c;
 }
 
-// How check() runs the product: gemm() by rule, one named engine, or a weight packed on it.
+// How check() runs the product: gemm() by rule, one named engine, or a weight packed on it; or
+// the AMX engine on emulated tiles, which runs on every CPU.
 struct Runner {
   std::optional<GemmEngine> engine;
   bool packed = false;
+  bool emulated_amx = false;
 };
 
+void run_emulated_amx(const GemmShape& s, bool packed, const void* a, const void* b, const float* bias, void* c) {
+  using namespace gemm_detail;
+  if (packed) make_amx_packed(s, AmxTiles::kEmulated, b)->run(a, nullptr, s.bias ? bias : nullptr, c);
+  else make_amx_plan(s, AmxTiles::kEmulated)->run(a, b, s.bias ? bias : nullptr, c);
+}
+
 void check(GemmShape s, Runner run = {}) {
-  SCOPED_TRACE(::testing::Message() << "engine=" << (run.engine ? gemm_engine_name(*run.engine) : "rule")
+  SCOPED_TRACE(::testing::Message() << "engine="
+                                    << (run.emulated_amx ? "emulated amx" : run.engine ? gemm_engine_name(*run.engine) : "rule")
                                     << " packed=" << run.packed << " M=" << s.M << " N=" << s.N << " K=" << s.K << " bf16=" << (s.a == DType::BF16)
                                     << " ta=" << s.a_transposed << " tb=" << s.b_transposed
                                     << " bias=" << s.bias << " acc=" << s.accumulate << " cbf16=" << (s.c == DType::BF16));
@@ -66,7 +78,9 @@ void check(GemmShape s, Runner run = {}) {
   const void* pa = bf ? static_cast<const void*>(ab.data()) : a.data();
   const void* pb = bf ? static_cast<const void*>(bb.data()) : b.data();
   void* pc = s.c == DType::BF16 ? static_cast<void*>(cb.data()) : c.data();
-  if (run.packed) {
+  if (run.emulated_amx) {
+    run_emulated_amx(s, run.packed, pa, pb, bias.data(), pc);
+  } else if (run.packed) {
     const PackedWeight w(s, pb, run.engine);
     gemm_packed(s, pa, w, bias.data(), pc);
   } else if (run.engine) {
@@ -130,6 +144,47 @@ TEST(KernelsGemm, EveryEngineEveryCombination) {
   EXPECT_GE(engines_run, 2);  // oneDNN fp32 and the widened bf16 path exist everywhere
 }
 
+// The AMX engine's packing, tasks and epilogue on emulated tiles (amx_tiles_emulated.h): every
+// combination on a shape smaller than one block, and shapes past one task (256 rows or columns),
+// one pass of the tiles (512 along K) and the block edges, in every layout. On a CPU with AMX,
+// EveryEngineEveryCombination and LargeBf16PanelsAndPackedFallback run the same on the real tiles.
+TEST(KernelsGemm, AmxEngineOnEmulatedTiles) {
+  const DType b16 = DType::BF16;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (bool bias : {false, true})
+        for (bool acc : {false, true})
+          for (DType c : {DType::F32, DType::BF16}) {
+            const GemmShape s{.M = 7, .N = 37, .K = 19, .a = b16, .b = b16, .c = c,
+                              .a_transposed = ta, .b_transposed = tb, .bias = bias, .accumulate = acc};
+            check(s, {.engine = {}, .packed = false, .emulated_amx = true});
+            check(s, {.engine = {}, .packed = true, .emulated_amx = true});
+          }
+  for (auto [M, N, K] : {std::tuple{1, 1, 1}, {33, 65, 31}, {300, 290, 1100}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        check({.M = M, .N = N, .K = K, .a = b16, .b = b16, .a_transposed = ta, .b_transposed = tb,
+               .bias = true},
+              {.engine = {}, .packed = false, .emulated_amx = true});
+}
+
+// Each element of C is summed by one task in one order, so the thread count cannot change a bit.
+TEST(KernelsGemm, AmxEngineGivesTheSameBitsOnAnyThreadCount) {
+  const GemmShape s{.M = 300, .N = 290, .K = 600, .a = DType::BF16, .b = DType::BF16};
+  std::vector<bf16> a(size_t(s.M * s.K)), b(size_t(s.K * s.N));
+  const auto av = random_vector(a.size(), 7), bv = random_vector(b.size(), 8);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = f32_to_bf16(av[i]);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = f32_to_bf16(bv[i]);
+  std::vector<float> one(size_t(s.M * s.N)), three(one.size());
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  run_emulated_amx(s, false, a.data(), b.data(), nullptr, one.data());
+  omp_set_num_threads(3);
+  run_emulated_amx(s, false, a.data(), b.data(), nullptr, three.data());
+  omp_set_num_threads(threads);
+  EXPECT_EQ(one, three);
+}
+
 // Shapes with more than one widened bf16 panel, and a packed weight used on another shape.
 TEST(KernelsGemm, LargeBf16PanelsAndPackedFallback) {
   const DType b16 = DType::BF16;
@@ -186,6 +241,18 @@ TEST(KernelsGemm, EngineOverrideOfAnEngineNotBuiltIn) {
   ::unsetenv("FT_GEMM_ENGINE");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("FT_GEMM_ENGINE=mkl: this build has no MKL"), std::string::npos) << r.output;
+}
+
+// FT_GEMM_ENGINE=amx on a CPU without usable tiles is an error, not a silent fallback.
+TEST(KernelsGemm, EngineOverrideAmxWithoutTiles) {
+  const GemmShape bf{.M = 1, .N = 1, .K = 1, .a = DType::BF16, .b = DType::BF16};
+  if (gemm_engine_available(GemmEngine::kAmx, bf)) GTEST_SKIP() << "this CPU has AMX tiles";
+  const std::string model = (test::fixtures_dir() / "tiny_models" / "mistral").string();
+  ::setenv("FT_GEMM_ENGINE", "amx", 1);
+  const auto r = test::run_finetune("inspect " + model);
+  ::unsetenv("FT_GEMM_ENGINE");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("FT_GEMM_ENGINE=amx: this CPU has no AMX tiles"), std::string::npos) << r.output;
 }
 
 TEST(KernelsGemm, RejectsMixedDtypes) {

@@ -1,13 +1,12 @@
 #include "core/compute_peak.h"
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <chrono>
 #include <functional>
 #include <thread>
 #include <vector>
 
+#include "core/amx_tiles.h"
 #include "core/cpu_features.h"
 
 namespace ft {
@@ -34,44 +33,30 @@ template <int kLanes, int kChains>
 __attribute__((target("avx2,fma"))) float avx2_fma_chains(int64_t iters) { return fma_chains<8, 12>(iters); }
 __attribute__((target("avx512f"))) float avx512_fma_chains(int64_t iters) { return fma_chains<16, 16>(iters); }
 
-// LDTILECFG's 64-byte operand, palette 1: tile t has rows[t] rows of colsb[t] bytes.
-struct alignas(64) TileConfig {
-  uint8_t palette = 1;
-  uint8_t start_row = 0;
-  uint8_t reserved[14] = {};
-  uint16_t colsb[16] = {};
-  uint8_t rows[16] = {};
-};
-static_assert(sizeof(TileConfig) == 64);
-
 // Four accumulator tiles (16 × 16 fp32) fed by two A and two B tiles (16 rows of 32 bf16), so four
 // independent TDPBF16PS chains: 4 · 16·16·32·2 = 65536 FLOPs per step. Zero operands: the tile
 // unit's rate does not depend on the values.
-__attribute__((target("amx-tile,amx-bf16"))) float amx_bf16_chains(int64_t iters) {
-  TileConfig config;
-  for (int t = 0; t < 8; ++t) {
-    config.colsb[t] = 64;
-    config.rows[t] = 16;
-  }
+float amx_bf16_chains(int64_t iters) {
+  using T = HardwareTiles;
   alignas(64) static const uint16_t operand[16 * 32] = {};
   alignas(64) float out[16 * 16];
-  _tile_loadconfig(&config);
-  _tile_zero(0);
-  _tile_zero(1);
-  _tile_zero(2);
-  _tile_zero(3);
-  _tile_loadd(4, operand, 64);
-  _tile_loadd(5, operand, 64);
-  _tile_loadd(6, operand, 64);
-  _tile_loadd(7, operand, 64);
+  T::configure(full_tiles_config());
+  T::zero<0>();
+  T::zero<1>();
+  T::zero<2>();
+  T::zero<3>();
+  T::load<4>(operand, 64);
+  T::load<5>(operand, 64);
+  T::load<6>(operand, 64);
+  T::load<7>(operand, 64);
   for (int64_t n = 0; n < iters; ++n) {
-    _tile_dpbf16ps(0, 4, 6);
-    _tile_dpbf16ps(1, 4, 7);
-    _tile_dpbf16ps(2, 5, 6);
-    _tile_dpbf16ps(3, 5, 7);
+    T::dot<0, 4, 6>();
+    T::dot<1, 4, 7>();
+    T::dot<2, 5, 6>();
+    T::dot<3, 5, 7>();
   }
-  _tile_stored(0, out, 64);
-  _tile_release();
+  T::store<0>(out, 64);
+  T::release();
   return out[0];
 }
 

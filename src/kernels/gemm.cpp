@@ -51,13 +51,17 @@ std::optional<GemmEngine> forced_engine() {
     const auto e = gemm_engine_from_name(v);
     if (!e)
       fail_usage(std::string("FT_GEMM_ENGINE=") + v +
-                 ": unknown GEMM engine; use onednn, onednn-sgemm, openblas or mkl (or unset it)");
+                 ": unknown GEMM engine; use onednn, onednn-sgemm, openblas, mkl or amx (or unset "
+                 "it)");
     if (*e == GemmEngine::kOpenBlas && !openblas_linked())
       fail_usage("FT_GEMM_ENGINE=openblas: this build has no OpenBLAS (install libopenblas-openmp-dev "
                  "and reconfigure, or unset it)");
     if (*e == GemmEngine::kMkl && !mkl_linked())
       fail_usage("FT_GEMM_ENGINE=mkl: this build has no MKL (configure with -DFT_MKL_ROOT from "
                  "scripts/fetch-mkl.sh, see docs/performance-gemm.md, or unset it)");
+    if (*e == GemmEngine::kAmx && !cpu_features().amx_bf16)
+      fail_usage("FT_GEMM_ENGINE=amx: this CPU has no AMX tiles the OS lets us use (lscpu lists "
+                 "amx_bf16 where it has them); use another engine or unset it");
     return e;
   }();
   return forced;
@@ -65,6 +69,7 @@ std::optional<GemmEngine> forced_engine() {
 
 std::unique_ptr<GemmPlan> make_plan(const GemmShape& s, GemmEngine e) {
   if (e == GemmEngine::kOneDnn) return make_onednn_plan(s);
+  if (e == GemmEngine::kAmx) return make_amx_plan(s, AmxTiles::kHardware);
   return make_sgemm_plan(s, e);
 }
 
@@ -85,6 +90,7 @@ std::string_view gemm_engine_name(GemmEngine e) {
     case GemmEngine::kOneDnnSgemm: return "onednn-sgemm";
     case GemmEngine::kOpenBlas: return "openblas";
     case GemmEngine::kMkl: return "mkl";
+    case GemmEngine::kAmx: return "amx";
   }
   return "?";
 }
@@ -101,6 +107,7 @@ bool gemm_engine_available(GemmEngine e, const GemmShape& s) {
     case GemmEngine::kOneDnnSgemm: return true;
     case GemmEngine::kOpenBlas: return openblas_linked();
     case GemmEngine::kMkl: return mkl_linked();
+    case GemmEngine::kAmx: return s.a == DType::BF16 && cpu_features().amx_bf16;
   }
   return false;
 }
@@ -139,8 +146,9 @@ PackedWeight::PackedWeight(const GemmShape& s, const void* w, std::optional<Gemm
     throw std::invalid_argument("PackedWeight: engine " + std::string(gemm_engine_name(engine_)) +
                                 " cannot run this shape on this machine");
   impl_ = std::make_unique<Impl>();
-  impl_->plan = engine_ == GemmEngine::kOneDnn ? make_onednn_packed(s, w)
-                                                : make_sgemm_packed(s, engine_, w);
+  if (engine_ == GemmEngine::kOneDnn) impl_->plan = make_onednn_packed(s, w);
+  else if (engine_ == GemmEngine::kAmx) impl_->plan = make_amx_packed(s, AmxTiles::kHardware, w);
+  else impl_->plan = make_sgemm_packed(s, engine_, w);
 }
 
 PackedWeight::~PackedWeight() = default;
@@ -157,7 +165,8 @@ void gemm_packed(const GemmShape& s, const void* a, const PackedWeight& w, const
 
 bool gemm_native_bf16() {
   const GemmShape typical{.M = 4096, .N = 4096, .K = 4096, .a = DType::BF16, .b = DType::BF16};
-  return gemm_engine_for(typical) == GemmEngine::kOneDnn;
+  const GemmEngine e = gemm_engine_for(typical);
+  return e == GemmEngine::kOneDnn || e == GemmEngine::kAmx;
 }
 
 std::string gemm_backend_summary() {

@@ -37,11 +37,14 @@ enum class GemmEngine {
   kOneDnnSgemm,  // dnnl_sgemm; bf16 widened to fp32 panel by panel
   kOpenBlas,     // OpenBLAS cblas_sgemm; bf16 widened likewise (only in builds with OpenBLAS)
   kMkl,          // Intel MKL: sgemm, bf16 by cblas_gemm_bf16bf16f32 (only in builds with FT_MKL_ROOT)
+  kAmx,          // own bf16 kernels on AMX tiles (only where the CPU has them and the OS grants them)
 };
 inline constexpr GemmEngine kAllGemmEngines[] = {GemmEngine::kOneDnn, GemmEngine::kOneDnnSgemm,
-                                                 GemmEngine::kOpenBlas, GemmEngine::kMkl};
+                                                 GemmEngine::kOpenBlas, GemmEngine::kMkl,
+                                                 GemmEngine::kAmx};
 
-std::string_view gemm_engine_name(GemmEngine e);  // "onednn", "onednn-sgemm", "openblas", "mkl"
+// "onednn", "onednn-sgemm", "openblas", "mkl", "amx"
+std::string_view gemm_engine_name(GemmEngine e);
 std::optional<GemmEngine> gemm_engine_from_name(std::string_view name);
 bool gemm_engine_available(GemmEngine e, const GemmShape& shape);
 // The engine gemm() runs for `shape` here: FT_GEMM_ENGINE if set and able, else the rule.
@@ -84,7 +87,7 @@ class PackedWeight {
 void gemm_packed(const GemmShape& shape, const void* a, const PackedWeight& w, const float* bias,
                  void* c);
 
-// True when gemm() runs bf16 natively here (oneDNN on AMX, by the rule or FT_GEMM_ENGINE); false
+// True when gemm() runs bf16 natively here (oneDNN or the own kernels on AMX); false
 // when bf16 is widened to fp32 (AVX2, and AVX-512 without AMX, where fp32 is faster).
 bool gemm_native_bf16();
 // One line for benches and `finetune inspect`: libraries, OpenBLAS core, FT_GEMM_ENGINE.

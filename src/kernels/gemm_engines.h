@@ -41,6 +41,12 @@ std::string mkl_version();    // "MKL 2026.2", or "" without MKL
 std::unique_ptr<GemmPlan> make_sgemm_plan(const GemmShape& s, GemmEngine engine);
 std::unique_ptr<PackedPlan> make_sgemm_packed(const GemmShape& s, GemmEngine engine, const void* w);
 
+// gemm_amx.cpp: own bf16 kernels on AMX tiles over packed operands (amx_gemm.h). kEmulated runs the
+// same code on a scalar model of the tiles, so it is tested on CPUs without AMX.
+enum class AmxTiles { kHardware, kEmulated };
+std::unique_ptr<GemmPlan> make_amx_plan(const GemmShape& s, AmxTiles tiles);
+std::unique_ptr<PackedPlan> make_amx_packed(const GemmShape& s, AmxTiles tiles, const void* w);
+
 // gemm_select.cpp: the rule measured on each CPU kind (docs/performance-gemm.md). It reads only
 // the shape and the host's fixed facts below, so tests can ask it about any CPU kind.
 struct GemmHost {
