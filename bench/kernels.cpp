@@ -144,36 +144,27 @@ BENCHMARK(BM_LoraBackward)->Apply(lora_projections);
 // [K, rows] (a weight gradient's Aᵀ). B: layout 0 a weight [N, K] (forward), 1 stored [K, N]
 // (input gradient). What a call of the AMX engine spends before its tiles start (B only when its
 // weight is not packed once); bytes read plus written.
-void BM_AmxPackA(benchmark::State& state) {
-  const int64_t M = state.range(0), K = state.range(1);
-  const Buffer<float> src = random_operand(M * K, DType::BF16, 1);
-  Buffer<bf16> out(static_cast<size_t>(gemm_detail::amx::packed_elems(M, K)));
-  const auto* a = reinterpret_cast<const bf16*>(src.data());
+// One operand of `extent` rows (A) or columns (B) by K, in the layout state.range(2) names.
+template <bool kIsA>
+void BM_AmxPack(benchmark::State& state) {
+  const int64_t extent = state.range(0), K = state.range(1);
+  const bool plain = state.range(2) == 0;
+  const Buffer<float> src = random_operand(extent * K, DType::BF16, 1);
+  Buffer<bf16> out(static_cast<size_t>(gemm_detail::amx::packed_elems(extent, K)));
+  const auto* in = reinterpret_cast<const bf16*>(src.data());
   for (auto _ : state) {
-    if (state.range(2) == 0) gemm_detail::amx::pack_a(a, M, K, K, 1, out.data());
-    else gemm_detail::amx::pack_a(a, M, K, 1, M, out.data());
+    if (kIsA) gemm_detail::amx::pack_a(in, extent, K, plain ? K : 1, plain ? 1 : extent, out.data());
+    else gemm_detail::amx::pack_b(in, K, extent, plain ? 1 : extent, plain ? K : 1, out.data());
   }
-  bytes_rate(state, 4 * M * K);
-}
-
-void BM_AmxPackB(benchmark::State& state) {
-  const int64_t N = state.range(0), K = state.range(1);
-  const Buffer<float> src = random_operand(N * K, DType::BF16, 2);
-  Buffer<bf16> out(static_cast<size_t>(gemm_detail::amx::packed_elems(N, K)));
-  const auto* b = reinterpret_cast<const bf16*>(src.data());
-  for (auto _ : state) {
-    if (state.range(2) == 0) gemm_detail::amx::pack_b(b, K, N, 1, K, out.data());
-    else gemm_detail::amx::pack_b(b, K, N, N, 1, out.data());
-  }
-  bytes_rate(state, 4 * N * K);
+  bytes_rate(state, 4 * extent * K);
 }
 
 void amx_pack_shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "K", "layout"})->Unit(benchmark::kMillisecond)->UseRealTime();
   for (int layout : {0, 1}) b->Args({kTokens, 2048, layout})->Args({kTokens, 5632, layout});
 }
-BENCHMARK(BM_AmxPackA)->Apply(amx_pack_shapes);
-BENCHMARK(BM_AmxPackB)->ArgNames({"N", "K", "layout"})->Unit(benchmark::kMillisecond)->UseRealTime()
+BENCHMARK(BM_AmxPack<true>)->Name("BM_AmxPackA")->Apply(amx_pack_shapes);
+BENCHMARK(BM_AmxPack<false>)->Name("BM_AmxPackB")->ArgNames({"N", "K", "layout"})->Unit(benchmark::kMillisecond)->UseRealTime()
     ->Args({5632, 2048, 0})->Args({2048, 5632, 0})->Args({2048, 5632, 1})->Args({5632, 2048, 1});
 
 // ---- Attention: args {NH, NKV, HD}, B = 2, T = 512, causal.

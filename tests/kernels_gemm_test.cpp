@@ -231,28 +231,28 @@ TEST(KernelsGemm, EngineOverrideFromTheEnvironment) {
   EXPECT_NE(bad.output.find("FT_GEMM_ENGINE=bogus: unknown GEMM engine"), std::string::npos) << bad.output;
 }
 
+// `finetune inspect` with FT_GEMM_ENGINE=engine exits 1 with `message`.
+void expect_override_refused(const char* engine, const std::string& message) {
+  const std::string model = (test::fixtures_dir() / "tiny_models" / "mistral").string();
+  ::setenv("FT_GEMM_ENGINE", engine, 1);
+  const auto r = test::run_finetune("inspect " + model);
+  ::unsetenv("FT_GEMM_ENGINE");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
+}
+
 // Naming an engine this build does not link is an error, not a silent fallback to the rule.
 TEST(KernelsGemm, EngineOverrideOfAnEngineNotBuiltIn) {
   const GemmShape any{.M = 1, .N = 1, .K = 1};
   if (gemm_engine_available(GemmEngine::kMkl, any)) GTEST_SKIP() << "this build links MKL";
-  const std::string model = (test::fixtures_dir() / "tiny_models" / "mistral").string();
-  ::setenv("FT_GEMM_ENGINE", "mkl", 1);
-  const auto r = test::run_finetune("inspect " + model);
-  ::unsetenv("FT_GEMM_ENGINE");
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("FT_GEMM_ENGINE=mkl: this build has no MKL"), std::string::npos) << r.output;
+  expect_override_refused("mkl", "FT_GEMM_ENGINE=mkl: this build has no MKL");
 }
 
-// FT_GEMM_ENGINE=amx on a CPU without usable tiles is an error, not a silent fallback.
+// Likewise the AMX engine on a CPU without usable tiles.
 TEST(KernelsGemm, EngineOverrideAmxWithoutTiles) {
   const GemmShape bf{.M = 1, .N = 1, .K = 1, .a = DType::BF16, .b = DType::BF16};
   if (gemm_engine_available(GemmEngine::kAmx, bf)) GTEST_SKIP() << "this CPU has AMX tiles";
-  const std::string model = (test::fixtures_dir() / "tiny_models" / "mistral").string();
-  ::setenv("FT_GEMM_ENGINE", "amx", 1);
-  const auto r = test::run_finetune("inspect " + model);
-  ::unsetenv("FT_GEMM_ENGINE");
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("FT_GEMM_ENGINE=amx: this CPU has no AMX tiles"), std::string::npos) << r.output;
+  expect_override_refused("amx", "FT_GEMM_ENGINE=amx: this CPU has no AMX tiles");
 }
 
 TEST(KernelsGemm, RejectsMixedDtypes) {
