@@ -331,6 +331,7 @@ void print_machine(const char* when) {
   json machine = {{"kind", "machine"}, {"engine", "ours"},
                   {"cpu", ft::describe(ft::cpu_features())},
                   {"native_bf16", ft::gemm_native_bf16()},
+                  {"gemm", ft::gemm_backend_summary()},
                   {"threads", omp_get_max_threads()},
                   {"OMP_NUM_THREADS", env_or("OMP_NUM_THREADS", "")},
                   {"OMP_WAIT_POLICY", env_or("OMP_WAIT_POLICY", "")},
@@ -339,9 +340,9 @@ void print_machine(const char* when) {
   if (amx.gflops > 0) machine["amx_peak"] = peak_json(amx);
   std::printf("%s\n", machine.dump().c_str());
   const std::string amx_text = amx.gflops > 0 ? ", AMX bf16 peak " + std::to_string(int(amx.gflops)) + " GFLOP/s" : "";
-  std::fprintf(stderr, "ours (%s): %s, native bf16 GEMM %s, %d threads, OMP_WAIT_POLICY=%s, fp32 FMA "
+  std::fprintf(stderr, "ours (%s): %s, GEMM: %s, %d threads, OMP_WAIT_POLICY=%s, fp32 FMA "
                "peak %.1f GFLOP/s (%s)%s, load %.2f\n", when,
-               machine["cpu"].get<std::string>().c_str(), ft::gemm_native_bf16() ? "yes" : "no",
+               machine["cpu"].get<std::string>().c_str(), ft::gemm_backend_summary().c_str(),
                omp_get_max_threads(), env_or("OMP_WAIT_POLICY", "(unset)"), fma.gflops, fma.isa.c_str(),
                amx_text.c_str(), load_average());
 }

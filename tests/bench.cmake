@@ -36,6 +36,9 @@ if(FT_PYTHON3)
   # (issue #9: "AMX where exposed"), and the physical limit is the faster unit's.
   ft_bench_report_test(bench_report_amx_peak_measured amx_peak_measured
     "AMX bf16 peak 6000.0, the best of 2\\):\n  tinyllama2 qv prompt 0%: physical limit 9722.7 tok/s; speed 512.0 \\(bf16\\) vs target 320.0 met;[^\n]*roofline GEMM 25% of the AMX peak NOT met")
+  # Which GEMM engines ran (a run with FT_GEMM_ENGINE=amx against one by the rule) is in the report.
+  ft_bench_report_test(bench_report_names_the_gemm_engines amx_peak_measured
+    "ours:   [^\n]*amx_bf16; GEMM: oneDNN 2.6.3 \\(bf16 matmul available\\), bf16 runs natively, no OpenBLAS, FT_GEMM_ENGINE=amx;")
   # A bf16 GEMM on the tiles above every AMX reading raises the AMX peak, as fp32 ones do the FMA's.
   ft_bench_report_test(bench_report_amx_peak_at_least_the_bf16_roofline amx_reading_below_bf16_gemm
     "AMX peak counts as 1500.0\n[^\n]*physical limit 2430.7 tok/s;[^\n]*roofline GEMM 100% of the AMX peak met")

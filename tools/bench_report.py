@@ -108,7 +108,8 @@ def main():
             machines[(r["engine"], r.get("OPENBLAS_CORETYPE", ""))] = r
     for m in machines.values():
         if m["engine"] == "ours":
-            print(f"ours:   {m['cpu']}; native bf16 GEMM: {'yes' if m['native_bf16'] else 'no'}; "
+            gemm = f"GEMM: {m['gemm']}" if "gemm" in m else f"native bf16 GEMM: {'yes' if m['native_bf16'] else 'no'}"
+            print(f"ours:   {m['cpu']}; {gemm}; "
                   f"{m['threads']} threads; OMP_NUM_THREADS={m['OMP_NUM_THREADS'] or '(unset)'} "
                   f"OMP_WAIT_POLICY={m['OMP_WAIT_POLICY'] or '(unset)'}; load {m['load1']:.2f}")
         else:
