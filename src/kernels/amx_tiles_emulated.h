@@ -1,8 +1,8 @@
 // A scalar model of the AMX tile unit (palette 1), so the AMX engine's packing, task loop and
-// epilogue run and are tested on CPUs without tiles. Each call checks what the hardware checks
-// before it faults (#UD in Intel's SDM): tiles configured, a used tile has rows, shapes within the
-// palette, TDPBF16PS's three tiles distinct with matching shapes; a violation throws
-// std::logic_error naming it. TDPBF16PS adds pair by pair in fp32 in the SDM pseudocode's order
+// epilogue run and are tested on CPUs without tiles. Each call checks what makes the hardware
+// fault (Intel's SDM): tiles configured, a used tile has rows, shapes within the palette,
+// TDPBF16PS's three tiles distinct with matching shapes; a violation throws std::logic_error naming
+// it. It is stricter in one place: a tile configured with rows but no bytes (or bytes but no rows). TDPBF16PS adds pair by pair in fp32 in the SDM pseudocode's order
 // (a bf16 product is exact in fp32). Unlike the hardware it keeps denormals instead of flushing.
 // The state is per thread, as tile registers are.
 #pragma once
