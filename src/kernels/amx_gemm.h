@@ -1,5 +1,5 @@
-// Internal to the AMX engine (gemm_amx.cpp, amx_tiles_*.cpp): bf16 products on AMX tiles over
-// packed operands. Both operands are packed into 1 KiB tiles (16 rows of 64 bytes, contiguous, so
+// Internal to the AMX engine (gemm_amx.cpp, amx_pack.cpp, amx_gemm_task.h): bf16 products on AMX
+// tiles over packed operands. Both operands are packed into 1 KiB tiles (16 rows of 64 bytes, contiguous, so
 // tile rows are 64-byte aligned and no row stride aliases in L1), zero-padded to multiples of 32 in
 // M, N and K, and stored block by block: a block is 32 rows of A (or 32 columns of B) as two tiles
 // per step of 32 along K, steps consecutive.

@@ -13,7 +13,7 @@ namespace ft::gemm_detail::amx {
 
 template <class Tiles>
 void run_task(const Task& t) {
-  constexpr int64_t kTileBytesPerRow = 64, kHalf = 16;
+  constexpr int64_t kHalf = kTileMaxRows;  // C rows or columns per accumulator tile
   const int64_t c_stride = t.ldc * int64_t(sizeof(float));
   Tiles::configure(full_tiles_config());
   for (int64_t step0 = 0; step0 < t.steps; step0 += kStepsPerPass) {
@@ -36,10 +36,10 @@ void run_task(const Task& t) {
         const bf16* a = tiles_at(t.a, i, step0, t.steps);
         const bf16* b = tiles_at(t.b, j, step0, t.steps);
         for (int64_t s = 0; s < pass; ++s, a += kStepElems, b += kStepElems) {
-          Tiles::template load<4>(a, kTileBytesPerRow);
-          Tiles::template load<5>(a + kTileElems, kTileBytesPerRow);
-          Tiles::template load<6>(b, kTileBytesPerRow);
-          Tiles::template load<7>(b + kTileElems, kTileBytesPerRow);
+          Tiles::template load<4>(a, kTileMaxBytesPerRow);
+          Tiles::template load<5>(a + kTileElems, kTileMaxBytesPerRow);
+          Tiles::template load<6>(b, kTileMaxBytesPerRow);
+          Tiles::template load<7>(b + kTileElems, kTileMaxBytesPerRow);
           Tiles::template dot<0, 4, 6>();
           Tiles::template dot<1, 4, 7>();
           Tiles::template dot<2, 5, 6>();
