@@ -1,8 +1,8 @@
 // Internal to the AMX engine (gemm_amx.cpp, amx_pack.cpp, amx_gemm_task.h): bf16 products on AMX
-// tiles over packed operands. Both operands are packed into 1 KiB tiles (16 rows of 64 bytes, contiguous, so
-// tile rows are 64-byte aligned and no row stride aliases in L1), zero-padded to multiples of 32 in
-// M, N and K, and stored block by block: a block is 32 rows of A (or 32 columns of B) as two tiles
-// per step of 32 along K, steps consecutive.
+// tiles over packed operands. Both operands are packed into 1 KiB tiles (16 rows of 64 bytes,
+// contiguous, so tile rows are 64-byte aligned and no row stride aliases in L1), zero-padded to
+// multiples of 32 in M, N and K, and stored block by block: a block is 32 rows of A (or 32 columns
+// of B) as two tiles per step of 32 along K, steps consecutive.
 //  - A tile: row r is one row of A, its 32 bf16 along K.
 //  - B tile (VNNI pairs): row r holds, for 16 columns n, the pair B(2r, n), B(2r+1, n).
 // A task multiplies row blocks of packed A by column blocks of packed B into an fp32 buffer, 2 × 2

@@ -27,7 +27,8 @@ void pack_any(const bf16* src, int64_t i_stride, int64_t k_stride, int64_t ni, i
 // the ragged edges, the element-wise loop above.
 void pack_a_block(const bf16* src, int64_t i_stride, int64_t k_stride, int64_t ni, int64_t nk, bf16* dst) {
   if (ni == kBlock && nk == kBlock && k_stride == 1) {
-    for (int64_t i = 0; i < kBlock; ++i) std::memcpy(dst + a_slot(i, 0), src + i * i_stride, kBlock * sizeof(bf16));
+    for (int64_t i = 0; i < kBlock; ++i)
+      std::memcpy(dst + a_slot(i, 0), src + i * i_stride, kBlock * sizeof(bf16));
   } else if (ni == kBlock && nk == kBlock && i_stride == 1) {
     for (int64_t k = 0; k < kBlock; ++k)
       for (int64_t i = 0; i < kBlock; ++i) dst[a_slot(i, k)] = src[k * k_stride + i];
@@ -39,7 +40,8 @@ void pack_a_block(const bf16* src, int64_t i_stride, int64_t k_stride, int64_t n
 void pack_b_block(const bf16* src, int64_t i_stride, int64_t k_stride, int64_t ni, int64_t nk, bf16* dst) {
   if (ni == kBlock && nk == kBlock && k_stride == 1) {  // a weight [N, K]: move bf16 pairs
     for (int64_t i = 0; i < kBlock; ++i)
-      for (int64_t k = 0; k < kBlock; k += 2) std::memcpy(dst + b_slot(i, k), src + i * i_stride + k, 2 * sizeof(bf16));
+      for (int64_t k = 0; k < kBlock; k += 2)
+        std::memcpy(dst + b_slot(i, k), src + i * i_stride + k, 2 * sizeof(bf16));
   } else if (ni == kBlock && nk == kBlock && i_stride == 1) {  // [K, N]: interleave two rows
     for (int64_t k = 0; k < kBlock; k += 2)
       for (int64_t tile = 0; tile < 2; ++tile) {
