@@ -20,6 +20,12 @@ using namespace amx;
 constexpr int64_t kTaskBlocks = 8;                     // a task: up to 8 × 8 blocks of 32 × 32
 constexpr int64_t kTaskLd = kTaskBlocks * kBlock + 16;  // padded so its rows do not alias in L1
 
+// A and B of `s` into tiles, in whichever layout the shape stores them.
+void pack_input(const GemmShape& s, const bf16* a, bf16* out) {
+  if (s.a_transposed) pack_a(a, s.M, s.K, 1, s.M, out);
+  else pack_a(a, s.M, s.K, s.K, 1, out);
+}
+
 void pack_weight(const GemmShape& s, const bf16* b, bf16* out) {
   if (s.b_transposed) pack_b(b, s.K, s.N, 1, s.K, out);
   else pack_b(b, s.K, s.N, s.N, 1, out);
@@ -62,8 +68,7 @@ class AmxPlan : public PackedPlan {
   void run(const void* a, const void* b, const float* bias, void* c) const override {
     const GemmShape& s = s_;
     bf16* pa = scratch(0, packed_elems(s.M, s.K));
-    if (s.a_transposed) pack_a(static_cast<const bf16*>(a), s.M, s.K, 1, s.M, pa);
-    else pack_a(static_cast<const bf16*>(a), s.M, s.K, s.K, 1, pa);
+    pack_input(s, static_cast<const bf16*>(a), pa);
     const bf16* pb = packed_b_.data();
     if (!pb) {
       bf16* fresh = scratch(1, packed_elems(s.N, s.K));
