@@ -38,6 +38,9 @@
 #include "model/config.h"
 #include "model/lora.h"
 #include "model/model.h"
+#include "model/model_flops.h"
+#include "model/weights_init.h"
+#include "train/step_benchmark.h"
 #include "train/train_step.h"
 
 namespace {
@@ -148,95 +151,32 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // kB on Linux
 }
 
-// Model FLOPs per trained token, as issue #9 counts them: frozen projections and the LM head run
-// forward and input-gradient GEMMs (4 per weight), LoRA's A and B run forward, input and weight
-// gradients (6 per weight), causal attention's two T×T products (on average T/2 keys) run once
-// forward and twice backward.
-double flops_per_token(const ft::ModelConfig& c, const ft::LoraConfig& lora, int64_t T,
-                       double trained_fraction) {
-  const double C = c.hidden_size, I = c.intermediate_size, L = c.num_hidden_layers;
-  const double QD = double(c.num_attention_heads) * c.head_dim;
-  const double KVD = double(c.num_key_value_heads) * c.head_dim;
-  const double ins[] = {C, C, C, QD, C, C, I}, outs[] = {QD, KVD, KVD, C, I, I, C};
-  double frozen = 0, adapters = 0;
-  for (int t = 0; t < ft::kLoraTargetCount; ++t) {
-    frozen += ins[t] * outs[t];
-    if (lora.targets[size_t(t)]) adapters += lora.rank * (ins[t] + outs[t]);
-  }
-  const double attention = 4.0 * (double(T) / 2.0) * QD;
-  // Nothing below the first layer is trained, so its q/k/v input gradients are never computed
-  // (Model::layer_backward), frozen or adapted.
-  double first_layer_dx = 2 * C * (QD + 2 * KVD);
-  for (int t = 0; t < 3; ++t)
-    if (lora.targets[size_t(t)]) first_layer_dx += 2 * lora.rank * C;
-  return L * (4 * frozen + 6 * adapters + 3 * attention) - first_layer_dx +
-         4 * C * c.vocab_size * trained_fraction;
-}
-
-// Random frozen weights written straight into the model's dtype (no fp32 copy of a bf16 model, so
-// the peak RSS is the engine's own): matrices uniform in ±0.02 from a splitmix64 hash of the
-// element index (Philox took longer than the steps), norm weights 1.
-ft::ModelWeights random_weights(const ft::ModelConfig& c, ft::DType dtype) {
-  ft::ModelWeights w = ft::allocate_weights(c, dtype);
-  uint64_t salt = 0;
-  for (const ft::WeightSpec& spec : ft::weight_specs(c)) {
-    int64_t n = 1;
-    for (int64_t d : spec.shape) n *= d;
-    void* p = ft::weight_pointer(w, c, spec);
-    salt += 0x9e3779b97f4a7c15ull;
-    const bool bf16 = !spec.is_vector && dtype == ft::DType::BF16;
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-      uint64_t z = salt + uint64_t(i) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 31)) * 0x94d049bb133111ebull;
-      const float u = float(z >> 40) * 0x1p-24f;
-      const float x = spec.is_vector ? 1.0f : 0.04f * (u - 0.5f);
-      if (bf16) static_cast<ft::bf16*>(p)[i] = ft::f32_to_bf16(x);
-      else static_cast<float*>(p)[i] = x;
-    }
-  }
-  return w;
-}
-
 json train_workload(const std::string& name, const std::string& lora_set, const std::string& dt,
                     const Options& o) {
   const ft::ModelConfig config = model_config(workloads().at(name), o.seq);
   const ft::DType dtype = dt == "bf16" ? ft::DType::BF16 : ft::DType::F32;
-  ft::Model model(config, random_weights(config, dtype));
+  ft::Model model(config, ft::benchmark_weights(config, dtype));
   const ft::LoraConfig lc{.rank = 8, .alpha = 16.0, .dropout = 0.0,
                           .targets = ft::parse_lora_targets(lora_set == "qv" ? "q_proj,v_proj" : "all-linear")};
   ft::LoraWeights lora(config, lc);
   lora.init(1);
   model.attach_lora(&lora);
-  std::vector<int> ids(size_t(o.batch * o.seq));
-  const ft::Rng rng(3, ft::RngStream::kTest);
-  for (size_t i = 0; i < ids.size(); ++i) ids[i] = int(rng.below(uint32_t(config.vocab_size), i));
-  std::vector<int> labels = ids;
   const int64_t prompt = o.seq * o.prompt_pct / 100;
-  for (int64_t b = 0; b < o.batch; ++b)
-    std::fill_n(labels.begin() + b * o.seq, prompt, ft::kIgnoreIndex);
-  const ft::MicroBatch mb{.ids = ids, .labels = labels, .positions = {}, .segments = {},
-                          .B = o.batch, .T = o.seq, .tokens = o.batch * o.seq};
+  const ft::RandomBatch batch(config.vocab_size, o.batch, o.seq, prompt, 3);
   ft::StepRunner runner(model, lora.values(), lora.grads(),
                         {.learning_rate = 1e-4, .total_steps = o.warmup + o.steps, .adamw = {}});
-  std::vector<double> seconds;
-  double loss = 0;
-  for (int s = 0; s < o.warmup + o.steps; ++s) {
-    const auto start = Clock::now();
-    loss = runner.step(std::span(&mb, 1)).loss;
-    const double t = std::chrono::duration<double>(Clock::now() - start).count();
+  const ft::StepTimes t = ft::time_steps(runner, batch.micro_batch(), o.warmup, o.steps,
+                                         [&](int step, double sec, double loss, bool warmup) {
     std::fprintf(stderr, "  %s %s %s step %d: %.2f s, loss %.4f%s\n", name.c_str(), lora_set.c_str(),
-                 dt.c_str(), s + 1, t, loss, s < o.warmup ? " (warm-up)" : "");
-    if (s >= o.warmup) seconds.push_back(t);
-  }
-  std::sort(seconds.begin(), seconds.end());
-  const double median = seconds[seconds.size() / 2];
+                 dt.c_str(), step, sec, loss, warmup ? " (warm-up)" : "");
+  });
+  const double median = t.median, loss = t.loss;
   const double tokens = double(o.batch * o.seq);
   return {{"kind", "train"}, {"engine", "ours"}, {"workload", name}, {"lora", lora_set},
           {"dtype", dt}, {"batch", o.batch}, {"seq", o.seq}, {"steps", o.steps},
           {"warmup", o.warmup}, {"step_s", median}, {"tokens_per_s", tokens / median},
           {"prompt_pct", o.prompt_pct}, {"peak_rss_mib", peak_rss_mib()},
-          {"flops_per_token", flops_per_token(config, lc, o.seq, double(o.seq - prompt) / double(o.seq))},
+          {"flops_per_token", ft::training_flops_per_token(config, &lc, o.seq, double(o.seq - prompt) / double(o.seq))},
           {"loss", loss}, {"load1", load_average()}};
 }
 

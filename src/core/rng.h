@@ -12,7 +12,7 @@ namespace ft {
 std::array<uint32_t, 4> philox4x32_10(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key);
 
 enum class RngStream : uint64_t {
-  kLoraInit = 1, kDropout = 2, kShuffle = 3, kSampling = 4, kModelInit = 5, kTest = 99
+  kLoraInit = 1, kDropout = 2, kShuffle = 3, kSampling = 4, kModelInit = 5, kBenchmark = 6, kTest = 99
 };
 
 class Rng {

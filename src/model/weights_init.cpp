@@ -4,6 +4,7 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "core/half.h"
 #include "core/rng.h"
 
 namespace ft {
@@ -28,6 +29,29 @@ void init_weights(ModelWeights& weights, const ModelConfig& config, double initi
                                 std::cos(2.0 * std::numbers::pi * u2));
     }
   }
+}
+
+ModelWeights benchmark_weights(const ModelConfig& config, DType dtype) {
+  ModelWeights w = allocate_weights(config, dtype);
+  uint64_t salt = 0;
+  for (const WeightSpec& spec : weight_specs(config)) {
+    int64_t n = 1;
+    for (int64_t d : spec.shape) n *= d;
+    void* p = weight_pointer(w, config, spec);
+    salt += 0x9e3779b97f4a7c15ull;
+    const bool narrow = !spec.is_vector && dtype == DType::BF16;
+    // A splitmix64 finaliser: Philox draws took longer than a benchmark's steps.
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) {
+      uint64_t z = salt + uint64_t(i) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 31)) * 0x94d049bb133111ebull;
+      const float u = float(z >> 40) * 0x1p-24f;
+      const float x = spec.is_vector ? 1.0f : 0.04f * (u - 0.5f);
+      if (narrow) static_cast<bf16*>(p)[i] = f32_to_bf16(x);
+      else static_cast<float*>(p)[i] = x;
+    }
+  }
+  return w;
 }
 
 }  // namespace ft
