@@ -85,10 +85,10 @@ void run_preview(const PreviewArgs& args) {
 }  // namespace
 
 void add_data_command(CLI::App& app) {
-  auto* data_cmd = app.add_subcommand("data", "inspect how a dataset is formatted and tokenized");
+  auto* data_cmd = app.add_subcommand("data", "Inspect how a dataset is formatted and tokenized");
   data_cmd->require_subcommand(1);
   auto* preview = data_cmd->add_subcommand(
-      "preview", "print formatted examples with masked spans marked, and dataset statistics");
+      "preview", "Print formatted examples with masked spans marked, and dataset statistics");
   auto args = std::make_shared<PreviewArgs>();
   preview->add_option("--model_name_or_path", args->model_dir, "model directory or Hub id (its tokenizer)")
       ->required();

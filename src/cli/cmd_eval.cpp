@@ -62,7 +62,7 @@ void run_eval(const CLI::App& cmd, const EvalArgs& args) {
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("eval", "loss and perplexity of a model (+ adapter) on a dataset");
+  CLI::App* cmd = app.add_subcommand("eval", "Loss and perplexity of a model (+ adapter) on a dataset");
   cmd->allow_extras();
   auto args = std::make_shared<EvalArgs>();
   take_last_repeated_flag(*cmd);

@@ -57,7 +57,7 @@ void run_init(const InitArgs& a) {
 }  // namespace
 
 void add_init_command(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("init", "create a model with fresh random weights (to train from scratch)");
+  CLI::App* cmd = app.add_subcommand("init", "Create a model with fresh random weights (to train from scratch)");
   auto args = std::make_shared<InitArgs>();
   cmd->add_option("--config", args->config, "HF config.json giving the architecture")->required();
   cmd->add_option("--tokenizer", args->tokenizer, "directory with the tokenizer files to use")->required();

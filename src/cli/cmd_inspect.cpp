@@ -47,13 +47,6 @@ void print_gemm_engines(const ModelConfig& c, int64_t T) {
   }
 }
 
-std::string gib(int64_t bytes) {
-  char buf[32];
-  if (bytes >= (int64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / 1073741824.0);
-  else std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
-  return buf;
-}
-
 void run_inspect(const std::string& name_or_path) {
   const std::string dir = hub::resolve_model(name_or_path);
   const ModelConfig c = load_model_config(dir + "/config.json");
@@ -91,9 +84,9 @@ void run_inspect(const std::string& name_or_path) {
   shape.lora.targets = parse_lora_targets("q_proj,v_proj");
   std::printf("\nmemory of batch 1 x %lld tokens (model side; finetune inspect --train FLAGS plans a run):\n",
               static_cast<long long>(T));
-  std::printf("  LoRA r=8 on q_proj,v_proj, bf16: %s\n", gib(plan_training_memory(c, shape).model_side()).c_str());
+  std::printf("  LoRA r=8 on q_proj,v_proj, bf16: %s\n", format_bytes(plan_training_memory(c, shape).model_side()).c_str());
   shape.use_lora = false;
-  std::printf("  full fine-tune, bf16 + fp32 masters: %s\n", gib(plan_training_memory(c, shape).model_side()).c_str());
+  std::printf("  full fine-tune, bf16 + fp32 masters: %s\n", format_bytes(plan_training_memory(c, shape).model_side()).c_str());
 }
 
 // `inspect --train <train flags>`: the memory plan `train --dry_run` prints, after opening the

@@ -243,7 +243,7 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
 }  // namespace
 
 void add_train_command(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand("train", "fine-tune a model (LoRA or full) on an instruction dataset");
+  CLI::App* cmd = app.add_subcommand("train", "Fine-tune a model (LoRA or full) on an instruction dataset");
   cmd->allow_extras();
   auto flags = std::make_shared<TrainFlags>();
   add_train_flags(*cmd, *flags);

@@ -14,5 +14,6 @@ void add_merge_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_init_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace ft::cli

@@ -13,14 +13,16 @@ int main(int argc, char** argv) {
   CLI::App app{"finetune: fine-tune Hugging Face causal language models on Xeon CPUs", "finetune"};
   app.set_version_flag("--version", "finetune.cpp 0.1.0");
   app.require_subcommand(1);
-  ft::cli::add_generate_command(app);
-  ft::cli::add_inspect_command(app);
-  ft::cli::add_data_command(app);
-  ft::cli::add_report_command(app);
-  ft::cli::add_merge_command(app);
+  // The order `finetune --help` lists them: the workflow's order, then the tools around it.
   ft::cli::add_train_command(app);
   ft::cli::add_eval_command(app);
+  ft::cli::add_generate_command(app);
+  ft::cli::add_merge_command(app);
+  ft::cli::add_report_command(app);
+  ft::cli::add_inspect_command(app);
+  ft::cli::add_data_command(app);
   ft::cli::add_init_command(app);
+  ft::cli::add_bench_command(app);
   try {
     if (argc > 1) ft::cli::reject_unknown_command(app, argv[1]);
     std::vector<std::string> args = ft::cli::expand_config_file({argv + 1, argv + argc});

@@ -36,6 +36,13 @@ MemoryPlan plan_run_memory(const ModelConfig& config, const TrainShape& shape, i
   return plan;
 }
 
+std::string format_bytes(int64_t bytes) {
+  char buf[32];
+  if (bytes >= (int64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", mib(bytes) / 1024.0);
+  else std::snprintf(buf, sizeof buf, "%.1f MiB", mib(bytes));
+  return buf;
+}
+
 void print_memory_plan(const MemoryPlan& m, const TrainShape& s) {
   std::printf("  memory (planned peak per process, micro-batch %lld x %lld tokens): %.1f MiB (%.2f GiB)\n",
               static_cast<long long>(s.batch), static_cast<long long>(s.seq), mib(m.total()),

@@ -5,6 +5,7 @@
 // all three agree.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "cli/run_setup.h"
 #include "cli/train_flags.h"
@@ -21,5 +22,8 @@ MemoryPlan plan_run_memory(const ModelConfig& config, const TrainShape& shape, i
                            int64_t resident);
 
 void print_memory_plan(const MemoryPlan& plan, const TrainShape& shape);
+
+// "1.23 GiB" from 1 GiB up, else "456.7 MiB".
+std::string format_bytes(int64_t bytes);
 
 }  // namespace ft::cli

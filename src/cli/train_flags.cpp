@@ -98,7 +98,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
                                          "old-stack flag; noted and ignored")->expected(0, 1)->group(g);
 }
 
-ResolvedTrain resolve_train_flags(const TrainFlags& f) {
+ResolvedTrain resolve_train_flags(const TrainFlags& f, bool needs_data) {
   ResolvedTrain r;
   r.train = f.train;
   TrainOptions& t = r.train;
@@ -124,7 +124,7 @@ ResolvedTrain resolve_train_flags(const TrainFlags& f) {
   data.output_dir = t.output_dir;
   r.data = data.resolve();
   t.group_by_length = r.data.group_by_length;
-  if (r.data.train_file.empty() && f.model.dataset_name.empty())
+  if (needs_data && r.data.train_file.empty() && f.model.dataset_name.empty())
     fail_usage("give the data: --train_file FILE or --dataset_name HUB_ID");
 
   r.bf16 = bool_value("--bf16", f.model.bf16, false);

@@ -48,7 +48,8 @@ struct ResolvedTrain {
 void take_last_repeated_flag(CLI::App& app);
 void add_model_flags(CLI::App& app, ModelFlags& flags);
 void add_train_flags(CLI::App& app, TrainFlags& flags);
-// Usage errors (exit 1) naming the flag for anything that cannot run.
-ResolvedTrain resolve_train_flags(const TrainFlags& flags);
+// Usage errors (exit 1) naming the flag for anything that cannot run. needs_data false (`finetune
+// bench`, which trains on random tokens): no --train_file or --dataset_name is required.
+ResolvedTrain resolve_train_flags(const TrainFlags& flags, bool needs_data = true);
 
 }  // namespace ft::cli
