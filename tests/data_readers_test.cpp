@@ -64,6 +64,18 @@ TEST(DataReaders, MalformedJsonLinesNamesTheLine) {
   EXPECT_NE(msg.find("line 2"), std::string::npos) << msg;
 }
 
+// A number past double's range is nlohmann's out_of_range, not a parse_error: it was an
+// uncaught library message without the file's name.
+TEST(DataReaders, NumberBeyondDoubleNamesTheFile) {
+  for (const auto& [name, text] : {std::pair{"big.json", R"([{"instruction": 1e999, "output": "c"}])"},
+                                   {"big.jsonl", "{\"text\": \"a\"}\n{\"text\": 1e999}\n"}}) {
+    const std::string msg = input_error([&] { read_raw_dataset(write_scratch(name, text)); });
+    EXPECT_NE(msg.find(name), std::string::npos) << msg;
+    EXPECT_NE(msg.find("number overflow parsing '1e999'"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
+  }
+}
+
 TEST(DataReaders, RecordThatIsNotAnObject) {
   const auto f = write_scratch("n.json", R"([{"text":"a"}, 7])");
   const std::string msg = input_error([&] { read_raw_dataset(f); });

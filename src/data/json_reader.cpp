@@ -14,12 +14,13 @@ size_t line_of_offset(const std::string& text, size_t offset) {
   return 1 + size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(offset), '\n'));
 }
 
-// nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1, ...:";
-// keep only the part after the last ": " that describes the problem.
-std::string short_parse_message(const nlohmann::json::parse_error& e) {
+// nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1, ...:"
+// or "[json.exception.out_of_range.406] "; keep the part that describes the problem.
+std::string short_json_message(const nlohmann::json::exception& e) {
   const std::string what = e.what();
-  const size_t colon = what.rfind(": ");
-  return colon == std::string::npos ? what : what.substr(colon + 2);
+  if (const size_t colon = what.rfind(": "); colon != std::string::npos) return what.substr(colon + 2);
+  const size_t bracket = what.find("] ");
+  return bracket == std::string::npos ? what : what.substr(bracket + 2);
 }
 
 const char* type_word(const nlohmann::json& v) {
@@ -41,7 +42,9 @@ std::vector<RawRecord> parse_json_array(const std::string& file, const std::stri
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     fail_input(file, "malformed JSON at line " + std::to_string(line_of_offset(text, e.byte)) +
-                         ": " + short_parse_message(e));
+                         ": " + short_json_message(e));
+  } catch (const nlohmann::json::exception& e) {  // a number beyond double's range (1e999)
+    fail_input(file, "unreadable JSON: " + short_json_message(e));
   }
   if (doc.is_object()) doc = nlohmann::json::array({std::move(doc)});
   if (!doc.is_array())
@@ -71,9 +74,9 @@ std::vector<RawRecord> parse_json_lines(const std::string& file, const std::stri
     nlohmann::json value;
     try {
       value = nlohmann::json::parse(row);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       fail_input(file, "malformed JSON Lines record at line " + std::to_string(line) + ": " +
-                           short_parse_message(e));
+                           short_json_message(e));
     }
     if (!value.is_object())
       fail_input(file, "line " + std::to_string(line) + " is " + type_word(value) +
