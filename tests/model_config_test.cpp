@@ -122,6 +122,23 @@ TEST(ModelConfig, RejectsBadFieldsNamingFileAndField) {
   expect_input_error([] { ft::load_model_config("/nonexistent/config.json"); }, {"/nonexistent/config.json", "cannot open"});
 }
 
+// hidden_size 1e9 passed (it fits an int) and wrapped the parameter count (UBSan: signed overflow
+// in parameter_count), then allocation sizes; the config is now refused where it is read.
+TEST(ModelConfig, RejectsSizesWhoseProductsWouldOverflow) {
+  expect_input_error(
+      [] {
+        parse(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 1000000000, "intermediate_size": 1000000000,
+                  "num_hidden_layers": 5, "num_attention_heads": 8, "vocab_size": 512})");
+      },
+      {"dir/config.json", "parameters (hidden_size 1000000000, intermediate_size 1000000000, vocab_size 512, "
+                          "num_hidden_layers 5), beyond 2^44"});
+  // The largest published shapes stay well inside: Llama 3.1 405B.
+  const ft::ModelConfig big = parse(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 16384,
+      "intermediate_size": 53248, "num_hidden_layers": 126, "num_attention_heads": 128,
+      "num_key_value_heads": 8, "vocab_size": 128256})");
+  EXPECT_NEAR(double(big.parameter_count()), 405.8e9, 1e9);
+}
+
 TEST(ModelConfig, DefaultRopeMatchesTheFormula) {
   const auto c = parse(config_json("LlamaForCausalLM", R"("rope_scaling": {"rope_type": "default"})"));
   const auto inv = c.rope_inv_freq();

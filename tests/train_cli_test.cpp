@@ -12,6 +12,8 @@
 #include <random>
 #include <thread>
 
+#include "cli/memory_report.h"
+#include "core/process_memory.h"
 #include "formats/safetensors.h"
 #include "model/config.h"
 #include "test_support.h"
@@ -69,6 +71,80 @@ TEST_F(TrainFixture, BadFlagsAreOneLineErrors) {
   r = run_finetune(base(root / "out") + " --do_eval --dry_run");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("--validation_split_percentage"), std::string::npos) << r.output;
+}
+
+// Values past any real run used to wrap around in 64-bit arithmetic: 1e300 epochs planned one
+// step, a batch of 1e11 rows passed the dry run and ended in std::bad_alloc.
+TEST_F(TrainFixture, SizesPastAnyRunAreRefusedByName) {
+  for (const auto& [flags, expected] :
+       {std::pair{" --num_train_epochs 1e300", "--num_train_epochs must be at most 1000000"},
+        {" --num_train_epochs inf", "--num_train_epochs must be at most 1000000"},
+        {" --per_device_train_batch_size 99999999999", "--per_device_train_batch_size must be between 1 and 65536"},
+        {" --gradient_accumulation_steps 99999999999", "--gradient_accumulation_steps must be between 1"}}) {
+    const auto r = run_finetune(base(root / "out") + flags + " --dry_run");
+    EXPECT_EQ(r.exit_code, 1) << flags << "\n" << r.output;
+    EXPECT_NE(r.output.find(expected), std::string::npos) << flags << "\n" << r.output;
+  }
+}
+
+// Each way a split can end up empty names the flag that emptied it (the validation share used to
+// be reported as "lower --max_seq_length or use --packing document", an empty --max_eval_samples
+// split as a missing --validation_split_percentage).
+TEST_F(TrainFixture, AnEmptySplitNamesTheFlagThatEmptiedIt) {
+  for (const auto& [flags, expected] :
+       {std::pair{" --validation_split_percentage 99.9", "--validation_split_percentage 99.9 holds out all 10 records"},
+        {" --max_train_samples 0", "--max_train_samples 0 leaves no training record"},
+        {" --do_eval --validation_split_percentage 50 --max_eval_samples 0",
+         "--do_eval: --max_eval_samples 0 leaves no validation record"},
+        {" --do_eval", "--do_eval: no validation data: give --validation_split_percentage 20"}}) {
+    const auto r = run_finetune(base(root / "out") + flags + " --dry_run");
+    EXPECT_EQ(r.exit_code, 1) << flags << "\n" << r.output;
+    EXPECT_NE(r.output.find(expected), std::string::npos) << flags << "\n" << r.output;
+  }
+}
+
+// Evaluation data whose prompts fill the window has no target token: eval printed a NaN loss and
+// exited 0, and a training run's evaluation did the same.
+TEST_F(TrainFixture, EvaluationWithoutTargetTokensIsRefused) {
+  const fs::path prompts = root / "long_prompts.json";
+  std::string records = "[";
+  for (int i = 0; i < 4; ++i)
+    records += std::string(i ? "," : "") + R"({"instruction": ")" + std::string(2000, 'x') + R"(", "output": "z"})";
+  ft::test::write_file(prompts, records + "]");
+  auto r = run_finetune("eval --model_name_or_path " + model.string() + " --train_file " + prompts.string() +
+                        " --max_seq_length 64");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("no data record keeps a response token within --max_seq_length 64"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("nan"), std::string::npos) << r.output;
+  r = run_finetune(base(root / "out") + " --do_eval --validation_file " + prompts.string() + " --dry_run");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("--do_eval: no validation record keeps a response token"), std::string::npos) << r.output;
+}
+
+// --overwrite_output_dir with --output_dir set to the model's own directory deleted the model's
+// weights (as "the previous run") and then failed to load them.
+TEST_F(TrainFixture, OutputDirThatIsTheModelDirectoryIsRefused) {
+  for (const char* extra : {"", " --overwrite_output_dir true"}) {
+    const auto r = run_finetune(base(model) + extra + " --max_steps 1");
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("is the model directory (--model_name_or_path)"), std::string::npos) << r.output;
+    EXPECT_TRUE(fs::exists(model / "model.safetensors"));
+  }
+}
+
+// A run the machine cannot hold was only found out by std::bad_alloc (or the OOM killer) after
+// loading; a plan more than 25% above the limit (beyond the plan's own error) is refused first.
+TEST(MemoryReport, RefusesOnlyAPlanClearlyAboveTheMachinesMemory) {
+  ft::MemoryPlan plan;
+  plan.weights = int64_t{100} << 20;
+  EXPECT_EQ(ft::test::error_of([&] { ft::cli::check_plan_fits(plan, 0); }), "(no error)");  // unknown
+  EXPECT_EQ(ft::test::error_of([&] { ft::cli::check_plan_fits(plan, int64_t{81} << 20); }), "(no error)");
+  const std::string refused = ft::test::error_of([&] { ft::cli::check_plan_fits(plan, int64_t{50} << 20); });
+  for (const char* part : {"planned peak memory, 100.0 MiB, is far above the 50.0 MiB", "--per_device_train_batch_size",
+                           "--gradient_checkpointing true"})
+    EXPECT_NE(refused.find(part), std::string::npos) << refused;
+  EXPECT_GT(ft::memory_limit_bytes(), int64_t{64} << 20);  // this machine's, or its container's
 }
 
 TEST_F(TrainFixture, FullFinetuneUnderBf16SavesTheFp32Weights) {

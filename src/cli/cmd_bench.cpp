@@ -68,6 +68,15 @@ void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
   const std::string dir = hub::resolve_model(flags.train.model.model_name_or_path,
                                              {.revision = flags.train.model.model_revision});
   const ModelConfig config = load_model_config((fs::path(dir) / "config.json").string());
+  TrainShape shape;
+  shape.batch = B;
+  shape.seq = T;
+  shape.bf16 = r.bf16;
+  shape.use_lora = r.use_lora;
+  shape.lora = r.lora;
+  shape.gradient_checkpointing = r.train.gradient_checkpointing;
+  const MemoryPlan plan = plan_run_memory(config, shape, baseline, baseline);
+  check_plan_fits(plan, memory_limit_bytes());
   Model model = random_weights ? Model(config, benchmark_weights(config, dtype)) : Model::load(dir, dtype);
   const int threads = omp_get_max_threads();
   std::string trained = "full fine-tuning";
@@ -121,14 +130,6 @@ void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
               "token = %.1f GFLOP/s, %.0f%% of the %s peak\n",
               static_cast<long long>(B), static_cast<long long>(T), t.median, flags.steps, tokens_per_s,
               flops / 1e6, achieved, 100.0 * achieved / peak.gflops, peak.isa.c_str());
-  TrainShape shape;
-  shape.batch = B;
-  shape.seq = T;
-  shape.bf16 = r.bf16;
-  shape.use_lora = r.use_lora;
-  shape.lora = r.lora;
-  shape.gradient_checkpointing = r.train.gradient_checkpointing;
-  const MemoryPlan plan = plan_run_memory(config, shape, baseline, baseline);
   std::printf("memory: peak RSS %s; planned %s (finetune train adds the tokenized dataset)\n",
               format_bytes(peak_resident_bytes()).c_str(), format_bytes(plan.total()).c_str());
 }

@@ -41,9 +41,12 @@ void run_eval(const CLI::App& cmd, const EvalArgs& args) {
     lora = load_peft_adapter(args.adapter, model.config());
     model.attach_lora(lora.get());
   }
-  const bool held_out = !s.dataset->eval.empty();
+  // The held-out split when one is asked for (even if a flag left it empty), else every record.
+  const bool held_out = data.validation_split_percentage > 0 || !data.validation_file.empty();
   const auto& sequences = held_out ? s.dataset->eval : s.dataset->train;
-  if (sequences.empty()) fail_usage("no sequences to evaluate: the data file yields no records with targets");
+  if (const std::string why = data::empty_split_reason(data, *s.dataset, !held_out, held_out ? "" : "data");
+      !why.empty())
+    fail_usage(why);
   const EvalResult r = evaluate_loss(model, sequences, args.batch_size, s.pad_id, *s.comm);
   if (!rank0) return;
   std::printf("%s: %lld sequences, %lld target tokens\n{'eval_loss': %.6g, 'perplexity': %.6g}\n",

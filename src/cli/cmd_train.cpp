@@ -156,13 +156,15 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   for (const auto& n : r.notes) say(n);
   for (const auto& n : s.notes) say(n);
   const data::PreparedDataset& data = *s.dataset;
-  if (r.train.do_train && data.train_stats.trained_tokens == 0)
-    fail_usage("no training record keeps a response token within --max_seq_length " +
-               std::to_string(r.data.max_seq_length) + "; raise it or shorten the prompts (see finetune data preview)");
-  if (r.train.do_eval && data.eval.empty())
-    fail_usage("--do_eval needs validation data: --validation_split_percentage 20 or --validation_file FILE");
+  for (const auto& [wanted, train_split] : {std::pair{r.train.do_train, true}, {r.train.do_eval, false}})
+    if (const std::string why = data::empty_split_reason(r.data, data, train_split); wanted && !why.empty())
+      fail_usage(std::string(train_split ? "" : "--do_eval: ") + why);
 
   TrainOptions options = r.train;
+  // A run's files (and --overwrite_output_dir's clean-up) would replace the model's own.
+  if (std::error_code ec; fs::equivalent(options.output_dir, s.model_dir, ec))
+    fail_usage("--output_dir " + options.output_dir + " is the model directory (--model_name_or_path); "
+               "give the run a directory of its own");
   const OutputDirDecision decision = decide_output_dir(options.output_dir, options.resume_from_checkpoint,
                                                        options.overwrite_output_dir, options.do_train);
   options.resume_from_checkpoint = decision.resume_from;
@@ -177,9 +179,11 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
     std::vector<size_t> lengths(data.train.size(), 1);
     const data::BatchSampler sampler(lengths, so);
     print_plan(s, r, plan_steps(options, int64_t(sampler.batches_per_epoch())), config, memory, shape);
+    check_plan_fits(memory, memory_limit_bytes());
     say("dry run: flags, model, tokenizer and data are valid; nothing was trained");
     return;
   }
+  check_plan_fits(memory, memory_limit_bytes());
   if (rank0 && decision.clear_previous) clear_previous_run(options.output_dir);
 
   Model model = Model::load(s.model_dir, r.bf16 ? DType::BF16 : DType::F32);

@@ -1,6 +1,7 @@
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ int main(int argc, char** argv) {
   } catch (const ft::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "error: out of memory: this machine or container cannot hold what was asked; "
+                         "`finetune inspect --train <the train flags>` prints a run's planned peak (lower "
+                         "--per_device_train_batch_size or --max_seq_length, or pass --gradient_checkpointing true)\n");
+    return ft::kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return ft::kExitUsage;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/error.h"
+
 namespace ft::cli {
 namespace {
 
@@ -34,6 +36,13 @@ MemoryPlan plan_run_memory(const ModelConfig& config, const TrainShape& shape, i
   plan.baseline = baseline;
   plan.data = std::max<int64_t>(0, resident - baseline);
   return plan;
+}
+
+void check_plan_fits(const MemoryPlan& plan, int64_t limit) {
+  if (limit <= 0 || plan.total() <= limit + limit / 4) return;
+  fail_usage("the run's planned peak memory, " + format_bytes(plan.total()) + ", is far above the " +
+             format_bytes(limit) + " this machine (or container) has: lower --per_device_train_batch_size or "
+             "--max_seq_length, or pass --gradient_checkpointing true (finetune inspect --train <flags> breaks it down)");
 }
 
 std::string format_bytes(int64_t bytes) {

@@ -23,6 +23,10 @@ MemoryPlan plan_run_memory(const ModelConfig& config, const TrainShape& shape, i
 
 void print_memory_plan(const MemoryPlan& plan, const TrainShape& shape);
 
+// A usage error when the planned peak is clearly above `limit` (memory_limit_bytes(); 0: unknown):
+// more than 25% over, beyond the plan's error, so a run that might fit is never refused.
+void check_plan_fits(const MemoryPlan& plan, int64_t limit);
+
 // "1.23 GiB" from 1 GiB up, else "456.7 MiB".
 std::string format_bytes(int64_t bytes);
 

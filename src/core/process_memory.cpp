@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 
 namespace ft {
 namespace {
@@ -19,7 +20,35 @@ int64_t status_kib_field(const char* field) {
   return static_cast<int64_t>(kib) * 1024;
 }
 
+// The first number in `path` ("max" and a missing file read as none).
+int64_t file_number(const char* path) {
+  std::FILE* f = std::fopen(path, "r");
+  if (!f) return 0;
+  long long n = 0;
+  if (std::fscanf(f, "%lld", &n) != 1) n = 0;
+  std::fclose(f);
+  return static_cast<int64_t>(n);
+}
+
+int64_t meminfo_total() {
+  std::FILE* f = std::fopen("/proc/meminfo", "r");
+  if (!f) return 0;
+  long long kib = 0;
+  if (std::fscanf(f, "MemTotal: %lld kB", &kib) != 1) kib = 0;
+  std::fclose(f);
+  return static_cast<int64_t>(kib) * 1024;
+}
+
 }  // namespace
+
+int64_t memory_limit_bytes() {
+  int64_t limit = meminfo_total();
+  // A container sees its own cgroup at the root of /sys/fs/cgroup; v1 reports "no limit" as a
+  // huge number, which the min leaves alone.
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"})
+    if (const int64_t cgroup = file_number(path); cgroup > 0 && (limit == 0 || cgroup < limit)) limit = cgroup;
+  return limit;
+}
 
 int64_t resident_bytes() { return status_kib_field("VmRSS"); }
 int64_t peak_resident_bytes() { return status_kib_field("VmHWM"); }

@@ -1,5 +1,6 @@
 #include "data/dataset.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -205,12 +206,30 @@ PreparedDataset prepare_dataset(const DataOptions& opt, const DataContext& ctx) 
   if (empty > 0)
     ds.notes.push_back("warning: " + std::to_string(empty) +
                        " records have no trained tokens (the prompt fills --max_seq_length)");
-  if (ds.train.empty())
-    fail_input(opt.train_file, "no training sequences remain (" +
-                                   std::to_string(ds.train_stats.records) + " records, packing " +
-                                   packing_mode_name(opt.packing) +
-                                   "); lower --max_seq_length or use --packing document");
   return ds;
+}
+
+std::string empty_split_reason(const DataOptions& opt, const PreparedDataset& ds, bool train,
+                               std::string_view which_split) {
+  const SplitStats& stats = train ? ds.train_stats : ds.eval_stats;
+  const size_t sequences = (train ? ds.train : ds.eval).size();
+  if (sequences > 0 && stats.trained_tokens > 0) return "";
+  const std::string which(!which_split.empty() ? which_split : train ? "training" : "validation");
+  if (stats.records == 0) {
+    if ((train ? opt.max_train_samples : opt.max_eval_samples) == 0)
+      return std::string(train ? "--max_train_samples" : "--max_eval_samples") + " 0 leaves no " + which +
+             " record";
+    if (!train) return "no validation data: give --validation_split_percentage 20 or --validation_file FILE";
+    char share[32];
+    std::snprintf(share, sizeof share, "%g", opt.validation_split_percentage);
+    return std::string("--validation_split_percentage ") + share + " holds out all " +
+           std::to_string(ds.file_records) + " records; lower it or give --validation_file FILE";
+  }
+  if (sequences == 0)
+    return "no " + which + " sequences remain (" + std::to_string(stats.records) + " records, packing " +
+           packing_mode_name(opt.packing) + "); lower --max_seq_length or use --packing document";
+  return "no " + which + " record keeps a response token within --max_seq_length " +
+         std::to_string(opt.max_seq_length) + "; raise it or shorten the prompts (see finetune data preview)";
 }
 
 uint64_t fingerprint(const PreparedDataset& data) {

@@ -3,6 +3,7 @@
 // sampler and collator consume, plus statistics and the notes to show the user.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/data_options.h"
@@ -39,6 +40,13 @@ struct PreparedDataset {
 };
 
 PreparedDataset prepare_dataset(const DataOptions& opt, const DataContext& ctx);
+
+// Why a split (training, or validation) holds no trained token, naming the flag to change: the
+// held-out share or a sample limit left it no record, packing left no sequence, or every prompt
+// fills --max_seq_length. "" when it holds some. Callers that need the split refuse with it.
+// `which` names the split in the message (default "training" or "validation").
+std::string empty_split_reason(const DataOptions& opt, const PreparedDataset& ds, bool train,
+                               std::string_view which = {});
 
 // A hash of the training sequences (ids, labels, positions, segments) and the validation ones:
 // equal fingerprints mean a resumed run sees exactly the data it was checkpointed with.

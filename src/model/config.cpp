@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <numbers>
@@ -163,6 +164,19 @@ std::vector<int> read_eos(const Reader& r) {
   return ids;
 }
 
+// In N = long long for the count, in double to check a config's sizes before anything multiplies
+// them in 64-bit integers.
+template <class N>
+N count_parameters(const ModelConfig& c) {
+  const N C = c.hidden_size, V = c.vocab_size, I = c.intermediate_size;
+  const N q_out = static_cast<N>(c.num_attention_heads) * c.head_dim;
+  const N kv_out = static_cast<N>(c.num_key_value_heads) * c.head_dim;
+  N layer = C * q_out + 2 * C * kv_out + q_out * C + 3 * C * I + 2 * C;
+  if (c.attention_bias) layer += q_out + 2 * kv_out + (c.model_type == "qwen2" ? 0 : C);
+  if (c.mlp_bias) layer += 2 * I + C;
+  return V * C + c.num_hidden_layers * layer + C + (c.tie_word_embeddings ? 0 : V * C);
+}
+
 }  // namespace
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& path) {
@@ -233,6 +247,17 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     c.bos_token_id = static_cast<int>(bos);
   }
   c.eos_token_ids = read_eos(r);
+  // Sizes are multiplied in 64-bit integers everywhere (tensor sizes, allocations, plans); 2^44
+  // parameters (17.6 T) is far past any model and leaves those products room.
+  if (const double n = count_parameters<double>(c); n > 0x1p44) {
+    char count[32];
+    std::snprintf(count, sizeof count, "%.3g", n);
+    fail_input(path, std::string("describes ") + count + " parameters (hidden_size " +
+                         std::to_string(c.hidden_size) + ", intermediate_size " +
+                         std::to_string(c.intermediate_size) + ", vocab_size " +
+                         std::to_string(c.vocab_size) + ", num_hidden_layers " +
+                         std::to_string(c.num_hidden_layers) + "), beyond 2^44; check these sizes");
+  }
   return c;
 }
 
@@ -275,14 +300,6 @@ std::vector<float> ModelConfig::rope_inv_freq() const {
   return inv;
 }
 
-long long ModelConfig::parameter_count() const {
-  const long long C = hidden_size, V = vocab_size, I = intermediate_size;
-  const long long q_out = static_cast<long long>(num_attention_heads) * head_dim;
-  const long long kv_out = static_cast<long long>(num_key_value_heads) * head_dim;
-  long long layer = C * q_out + 2 * C * kv_out + q_out * C + 3 * C * I + 2 * C;
-  if (attention_bias) layer += q_out + 2 * kv_out + (model_type == "qwen2" ? 0 : C);
-  if (mlp_bias) layer += 2 * I + C;
-  return V * C + num_hidden_layers * layer + C + (tie_word_embeddings ? 0 : V * C);
-}
+long long ModelConfig::parameter_count() const { return count_parameters<long long>(*this); }
 
 }  // namespace ft

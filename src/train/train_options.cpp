@@ -25,11 +25,18 @@ const char* interval_strategy_name(IntervalStrategy s) {
 
 void TrainOptions::validate() const {
   if (!do_train && !do_eval) fail_usage("nothing to do: pass --do_train and/or --do_eval");
-  if (per_device_train_batch_size < 1) fail_usage("--per_device_train_batch_size must be at least 1");
-  if (per_device_eval_batch_size < 1) fail_usage("--per_device_eval_batch_size must be at least 1");
-  if (gradient_accumulation_steps < 1) fail_usage("--gradient_accumulation_steps must be at least 1");
+  // The upper bounds are far past any run; they keep sizes and step counts, which are multiplied
+  // in 64-bit integers, from wrapping around.
+  constexpr int64_t kMaxBatch = 65536, kMaxAccumulation = int64_t{1} << 20;
+  if (per_device_train_batch_size < 1 || per_device_train_batch_size > kMaxBatch)
+    fail_usage("--per_device_train_batch_size must be between 1 and 65536");
+  if (per_device_eval_batch_size < 1 || per_device_eval_batch_size > kMaxBatch)
+    fail_usage("--per_device_eval_batch_size must be between 1 and 65536");
+  if (gradient_accumulation_steps < 1 || gradient_accumulation_steps > kMaxAccumulation)
+    fail_usage("--gradient_accumulation_steps must be between 1 and 1048576");
   if (max_steps <= 0 && !(num_train_epochs > 0))
     fail_usage("--num_train_epochs must be positive (or give --max_steps)");
+  if (!(num_train_epochs <= 1e6)) fail_usage("--num_train_epochs must be at most 1000000");
   if (!(learning_rate >= 0) || !std::isfinite(learning_rate))
     fail_usage("--learning_rate must be a non-negative number");
   if (warmup_steps < 0) fail_usage("--warmup_steps must not be negative");
