@@ -99,6 +99,31 @@ TEST(JinjaLanguage, RunawayRecursionRangesAndStringsAreRefused) {
   EXPECT_THROW(ft::jinja::render(program, {}, limits), ft::jinja::TemplateError);
 }
 
+// A string doubled in a loop (by + or by replace) grew to gigabytes until std::bad_alloc or the
+// test's time limit: only `*` was bounded.
+TEST(JinjaLanguage, StringsGrownInLoopsAreRefused) {
+  for (const char* grow : {"{% set ns.s = ns.s + ns.s %}", "{% set ns.s = ns.s ~ ns.s %}",
+                           "{% set ns.s = ns.s | replace('a', 'aa') %}", "{% set ns.s = ns.s.replace('a', 'aa') %}",
+                           "{% set ns.s = [ns.s, ns.s] | join %}"}) {
+    const std::string source = "{% set ns = namespace(s='aaaaaaaaaa') %}{% for i in range(40) %}" +
+                               std::string(grow) + "{% endfor %}{{ ns.s | length }}";
+    EXPECT_NE(error_of(source).find("would exceed 2^28 elements"), std::string::npos) << grow;
+  }
+  EXPECT_NE(error_of("{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}"
+                     "{% endfor %}{{ ns.l | length }}").find("would exceed 2^28 elements"),
+            std::string::npos);
+}
+
+// Printing a container that holds itself recursed until the stack overflowed (SIGSEGV); Python
+// prints [...] / {...} where the recursion closes.
+TEST(JinjaLanguage, ContainersHoldingThemselvesPrintAsPythonDoes) {
+  EXPECT_EQ(render("{% set ns = namespace(a=1) %}{% set ns.b = ns %}{{ ns }}"),
+            "<Namespace {'a': 1, 'b': <Namespace {...}>}>");
+  EXPECT_EQ(render("{% set ns = namespace(l=[1]) %}{% set ns.l = [ns] %}{{ ns.l }}"),
+            "[<Namespace {'l': [...]}>]");
+  EXPECT_EQ(render("{% set ns = namespace(l=[1]) %}{% set ns.l = [ns] %}{{ ns.l == ns.l }}"), "True");
+}
+
 TEST(JinjaLanguage, MacrosSeeTemplateVariablesAndRecurse) {
   EXPECT_EQ(render("{% set sep = ',' %}{% macro count(n) %}{% if n > 0 %}{{ count(n - 1) }}{{ sep }}{{ n }}"
                    "{% endif %}{% endmacro %}{{ count(3) }}"),

@@ -167,6 +167,7 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
     bool first = true;
     for (const Value& item : input.iterate()) {
       out += (first ? "" : sep) + (attribute ? lookup_attribute(item, attribute->str()) : item).str();
+      check_sequence_length(out.size());
       first = false;
     }
     return out;

@@ -42,8 +42,12 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
     if (is_int_like(a) && (b.is_string() || b.is_list())) return repeat(b, int_of(a));
   }
   if (op == "+") {
-    if (a.is_string() && b.is_string()) return a.as_string() + b.as_string();
+    if (a.is_string() && b.is_string()) {
+      check_sequence_length(a.as_string().size() + b.as_string().size());
+      return a.as_string() + b.as_string();
+    }
     if (a.is_list() && b.is_list()) {
+      check_sequence_length(a.as_list().size() + b.as_list().size());
       List out = a.as_list();
       out.insert(out.end(), b.as_list().begin(), b.as_list().end());
       return out;
@@ -121,7 +125,11 @@ Value binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "!=") return !equals(a, b);
   if (op == "in") return contains(b, a);
   if (op == "not in") return !contains(b, a);
-  if (op == "~") return a.str() + b.str();
+  if (op == "~") {
+    std::string left = a.str(), right = b.str();
+    check_sequence_length(left.size() + right.size());
+    return left + right;
+  }
   if (a.is_undefined()) fail_undefined(a);
   if (b.is_undefined()) fail_undefined(b);
   if (op == "<") return less_than(a, b);

@@ -9,10 +9,6 @@
 
 namespace ft::jinja {
 
-// Strings and lists longer than this are refused, so `'x' * 10**12` fails instead of exhausting
-// memory.
-inline constexpr size_t kMaxSequenceLength = size_t{1} << 28;
-
 Value binary_op(const std::string& op, const Value& a, const Value& b);
 Value unary_op(const std::string& op, const Value& v);
 Value get_attr(const Value& obj, const std::string& name);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "text/jinja_value.h"
+
 namespace ft::jinja {
 
 std::u32string utf8_decode(const std::string& s) {
@@ -122,6 +124,7 @@ std::string python_replace(const std::string& s, const std::string& from, const 
         ++done;
       }
       if (i < text.size()) utf8_append(out, text[i]);
+      check_sequence_length(out.size());
     }
     return out;
   }
@@ -131,6 +134,7 @@ std::string python_replace(const std::string& s, const std::string& from, const 
        ++done) {
     out.append(s, start, pos - start);
     out += to;
+    check_sequence_length(out.size());
     start = pos + from.size();
   }
   out.append(s, start, std::string::npos);

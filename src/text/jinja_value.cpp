@@ -88,27 +88,52 @@ std::string Value::str() const {
   return repr();
 }
 
-std::string Value::repr() const {
-  if (is_undefined()) return "";
-  if (is_none()) return "None";
-  if (is_bool()) return as_bool() ? "True" : "False";
-  if (is_int()) return std::to_string(as_int());
-  if (is_float()) return python_float_repr(as_double());
-  if (is_string()) return python_string_repr(as_string());
-  if (is_list()) {
-    std::string out = "[";
-    for (const auto& item : as_list()) out += (out.size() > 1 ? ", " : "") + item.repr();
+namespace {
+
+// Python's repr, with its guard for containers that hold themselves: `[...]` / `{...}` where a
+// container already being printed recurs (a namespace holding itself overflowed the stack).
+std::string repr_of(const Value& v, std::vector<const void*>& open) {
+  if (v.is_undefined()) return "";
+  if (v.is_none()) return "None";
+  if (v.is_bool()) return v.as_bool() ? "True" : "False";
+  if (v.is_int()) return std::to_string(v.as_int());
+  if (v.is_float()) return python_float_repr(v.as_double());
+  if (v.is_string()) return python_string_repr(v.as_string());
+  if (v.is_callable()) return "<function " + v.as_function().name + ">";
+  const void* self = v.is_list() ? static_cast<const void*>(&v.as_list())
+                     : v.is_dict() ? static_cast<const void*>(&v.as_dict())
+                                   : static_cast<const void*>(&v.as_namespace());
+  const bool recurs = std::find(open.begin(), open.end(), self) != open.end();
+  std::string out;
+  if (v.is_list()) {
+    out = "[";
+    if (recurs) out += "...";
+    else {
+      open.push_back(self);
+      for (const auto& item : v.as_list()) out += (out.size() > 1 ? ", " : "") + repr_of(item, open);
+      open.pop_back();
+    }
     return out + "]";
   }
-  if (is_dict() || is_namespace()) {
-    const Dict& d = is_dict() ? as_dict() : as_namespace().attrs;
-    std::string out = "{";
-    for (const auto& [k, v] : d.items)
-      out += (out.size() > 1 ? ", " : "") + python_string_repr(k) + ": " + v.repr();
-    out += "}";
-    return is_dict() ? out : "<Namespace " + out + ">";
+  const Dict& d = v.is_dict() ? v.as_dict() : v.as_namespace().attrs;
+  out = "{";
+  if (recurs) out += "...";
+  else {
+    open.push_back(self);
+    for (const auto& [k, item] : d.items)
+      out += (out.size() > 1 ? ", " : "") + python_string_repr(k) + ": " + repr_of(item, open);
+    open.pop_back();
   }
-  return "<function " + as_function().name + ">";
+  out += "}";
+  check_sequence_length(out.size());
+  return v.is_dict() ? out : "<Namespace " + out + ">";
+}
+
+}  // namespace
+
+std::string Value::repr() const {
+  std::vector<const void*> open;
+  return repr_of(*this, open);
 }
 
 List Value::iterate() const {
@@ -142,6 +167,7 @@ bool equals(const Value& a, const Value& b) {
   if (a.is_string() && b.is_string()) return a.as_string() == b.as_string();
   if (a.is_list() && b.is_list()) {
     const List &x = a.as_list(), &y = b.as_list();
+    if (&x == &y) return true;  // as Python's `is` shortcut; also ends a list holding itself
     if (x.size() != y.size()) return false;
     for (size_t i = 0; i < x.size(); ++i)
       if (!equals(x[i], y[i])) return false;
@@ -149,6 +175,7 @@ bool equals(const Value& a, const Value& b) {
   }
   if (a.is_dict() && b.is_dict()) {
     const Dict &x = a.as_dict(), &y = b.as_dict();
+    if (&x == &y) return true;
     if (x.items.size() != y.items.size()) return false;
     for (const auto& [k, v] : x.items) {
       const Value* other = y.find(k);
