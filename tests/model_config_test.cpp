@@ -132,6 +132,9 @@ TEST(ModelConfig, RejectsSizesWhoseProductsWouldOverflow) {
       },
       {"dir/config.json", "parameters (hidden_size 1000000000, intermediate_size 1000000000, vocab_size 512, "
                           "num_hidden_layers 5), beyond 2^44"});
+  // Per-layer tables came before any size check: a billion layers grew memory without limit.
+  expect_input_error([] { parse(config_json("LlamaForCausalLM", R"("num_hidden_layers": 1000000000)")); },
+                     {"dir/config.json", "\"num_hidden_layers\"", "at most 4096 layers"});
   // The largest published shapes stay well inside: Llama 3.1 405B.
   const ft::ModelConfig big = parse(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 16384,
       "intermediate_size": 53248, "num_hidden_layers": 126, "num_attention_heads": 128,

@@ -144,5 +144,24 @@ TEST(ModelForward, LoadsAWrittenDirectoryAndNamesABadTensor) {
   }
 }
 
+// A config.json whose vocabulary the weights do not hold (2^31 - 1 words: 0.5 TB at this width)
+// used to allocate the model from the config first and die in std::bad_alloc; the tensors are
+// now checked before anything is allocated.
+TEST(ModelForward, AConfigTheWeightsDoNotMatchFailsBeforeAllocating) {
+  const std::string dir = write_model_dir("", "");
+  std::string config = kConfig;
+  const size_t at = config.find("\"vocab_size\"");
+  ASSERT_NE(at, std::string::npos);
+  config.replace(at, config.find_first_of(",}", at) - at, "\"vocab_size\": 2147483647");
+  test::write_file(std::filesystem::path(dir) / "config.json", config);
+  try {
+    Model::load(dir);
+    FAIL() << "expected ft::Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitBadInput);
+    EXPECT_NE(std::string(e.what()).find("model.embed_tokens.weight"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace ft

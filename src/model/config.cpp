@@ -197,6 +197,10 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.hidden_size = r.positive_int("hidden_size");
   c.intermediate_size = r.positive_int("intermediate_size");
   c.num_hidden_layers = r.positive_int("num_hidden_layers");
+  // Per-layer tables are built from this count before any tensor is read (the deepest published
+  // models have about 130 layers).
+  if (c.num_hidden_layers > 4096)
+    r.fail("num_hidden_layers", "is " + std::to_string(c.num_hidden_layers) + "; at most 4096 layers are supported");
   c.num_attention_heads = r.positive_int("num_attention_heads");
   // Without grouped-query attention every head has its own K/V (Mistral's and Qwen2's classes
   // have other __init__ defaults, but their published configs always state the value).

@@ -119,9 +119,13 @@ const void* weight_pointer(const ModelWeights& w, const ModelConfig& config, con
 }
 
 ModelWeights load_weights(const WeightStore& store, const ModelConfig& config, DType dtype) {
+  // Every tensor is checked against config.json before the model's memory is taken: a config
+  // whose sizes the file does not hold is an error naming a tensor, not a giant allocation.
+  const std::vector<WeightSpec> specs = weight_specs(config);
+  for (const auto& s : specs) store.require(s.name, s.shape);
   ModelWeights w = allocate_weights(config, dtype);
   size_t offset = 0;
-  for (const auto& s : weight_specs(config)) {
+  for (const auto& s : specs) {
     const TensorView& t = store.require(s.name, s.shape);
     std::byte* p = w.storage.data() + offset;
     offset += aligned_bytes(spec_bytes(s, dtype));
