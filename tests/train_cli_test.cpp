@@ -324,6 +324,11 @@ TEST_F(TrainFixture, SigtermCheckpointsAndExits143) {
   EXPECT_NE(log.find("stopped by SIGTERM"), std::string::npos) << log;
   const auto newest = ft::newest_complete_checkpoint((root / "b").string());
   ASSERT_TRUE(newest.has_value()) << log;
+  // status.json said "saving" with no checkpoint after a stop, though one had been written.
+  const nlohmann::json status = read_json(root / "b" / "status.json");
+  EXPECT_EQ(status["phase"], "stopped") << status.dump();
+  EXPECT_EQ(status["last_checkpoint"], *newest) << status.dump();
+  EXPECT_NE(status["message"].get<std::string>().find("stopped by SIGTERM"), std::string::npos) << status.dump();
   const auto resumed = run_finetune(base(root / "b") + common + " --resume_from_checkpoint auto");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   const std::string expected = reference_adapter(*this, base(root / "a") + common, root / "a");

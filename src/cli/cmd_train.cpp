@@ -106,9 +106,11 @@ void finish_run(Trainer& trainer, const Trainable& trainable, const RunSetup& s,
     const TrainResult result = trainer.train();
     if (result.interrupted) {
       const int sig = g_signal.load();
-      throw Error(128 + sig, std::string("stopped by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + " at step " +
-                                 std::to_string(result.global_step) + "; " + result.last_checkpoint +
-                                 " holds the state and a restart with --resume_from_checkpoint auto continues from it");
+      const std::string message = std::string("stopped by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + " at step " +
+                                  std::to_string(result.global_step) + "; " + result.last_checkpoint +
+                                  " holds the state and a restart with --resume_from_checkpoint auto continues from it";
+      trainer.report_status("stopped", result.global_step, message);
+      throw Error(128 + sig, message);
     }
     epoch = result.epoch;
     if (rank0) {

@@ -11,7 +11,8 @@ namespace ft {
 // Every member has a default initializer so designated initializers may leave any of them out
 // without -Wmissing-field-initializers.
 struct RunStatus {
-  std::string phase{};  // "starting", "preparing_data", "training", "evaluating", "saving", "completed", "failed"
+  std::string phase{};  // "starting", "preparing_data", "training", "evaluating", "saving", "completed", "failed",
+                        // "stopped" (SIGTERM/SIGINT: message says where to resume from)
   int64_t step = 0, total_steps = 0;
   double epoch = 0, eta_seconds = -1, last_loss = NAN, elapsed_seconds = 0;
   std::string last_checkpoint{};  // "" when none

@@ -160,6 +160,7 @@ std::string Trainer::save(int64_t step, const std::string& reason) {
     for (const std::string& gone : rotate_checkpoints(options_.output_dir, options_.save_total_limit))
       note("deleted " + gone + " (--save_total_limit " + std::to_string(options_.save_total_limit) + ")");
     note("saved " + last_checkpoint_ + " (" + reason + ")");
+    report_status("training", step);  // out of "saving", naming the checkpoint just written
   }
   ctx_.comm.barrier();
   return last_checkpoint_;
