@@ -112,14 +112,18 @@ TEST(ReportData, BadInputsAreOneLineErrorsNamingTheFileAndLine) {
     return error_of([&] { load_run(dir.string()); });
   };
   const std::string where = (dir / "metrics.jsonl").string() + ":5: ";
-  EXPECT_EQ(error_with_metrics("{\"type\":\"train\",").rfind(where + "not valid JSON", 0), 0u);
+  EXPECT_EQ(error_with_metrics("{\"type\":\"train\",\n").rfind(where + "not valid JSON", 0), 0u);
   EXPECT_EQ(error_with_metrics("{\"step\":4}\n").rfind(where + "expected an object with a string field \"type\"", 0), 0u);
   EXPECT_EQ(error_with_metrics("{\"type\":\"train\",\"step\":\"4\"}\n"),
             where + "field \"step\" must be an integer");
   EXPECT_EQ(error_with_metrics("{\"type\":\"metric\",\"step\":4}\n"),
             where + "unknown record type \"metric\" (expected train, eval or summary)");
-  for (const char* extra : {"{\"type\":\"train\",", "[1]\n"})
+  for (const char* extra : {"{\"type\":\"train\",\n", "[1]\n"})
     EXPECT_EQ(error_with_metrics(extra).find('\n'), std::string::npos);
+  // A last line without its newline is a write in progress (or cut off by a kill): skipped, where
+  // it used to make the whole run unreadable.
+  test::write_file(dir / "metrics.jsonl", good + "{\"type\":\"train\",\"step\":4,\"lo");
+  EXPECT_EQ(load_run(dir.string()).train.size(), 3u);
 
   test::write_file(dir / "metrics.jsonl", good);
   test::write_file(dir / "run_config.json", "{\"args\": ");
@@ -219,6 +223,15 @@ TEST(ReportCli, WritesTheDefaultFileAndFailsInOneLine) {
   r = test::run_finetune("report " + (root / "run").string() + " --output " + (root / "no" / "x.html").string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_EQ(count(r.output, "\n"), 1) << r.output;
+  // --output replaces an earlier report, never another file (it overwrote model weights and the
+  // run's own metrics.jsonl).
+  r = test::run_finetune("report " + (root / "run").string() + " --output " + (root / "both.html").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string metrics = test::read_file(root / "run" / "metrics.jsonl");
+  r = test::run_finetune("report " + (root / "run").string() + " --output " + (root / "run" / "metrics.jsonl").string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("exists and is not an HTML report"), std::string::npos) << r.output;
+  EXPECT_EQ(test::read_file(root / "run" / "metrics.jsonl"), metrics);
 }
 
 // RGB pixels of a PNG file (libpng's simplified API).

@@ -1,20 +1,29 @@
 // `finetune report OUTPUT_DIR [OTHER_OUTPUT_DIR...] [--output FILE]`: one self-contained HTML page
 // (inline SVG charts, no network) comparing the runs; FILE defaults to OUTPUT_DIR/report.html.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/report_data.h"
 #include "cli/report_html.h"
 #include "core/error.h"
+#include "formats/atomic_file.h"
 
 namespace ft::cli {
 namespace {
+
+bool is_html_report(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  char head[16] = {};
+  const size_t n = std::fread(head, 1, sizeof head - 1, f);
+  std::fclose(f);
+  return std::string_view(head, n).starts_with("<!DOCTYPE html>");
+}
 
 struct ReportOptions {
   std::vector<std::string> dirs;
@@ -25,11 +34,16 @@ void run_report(const ReportOptions& options) {
   const std::vector<RunData> runs = load_runs(options.dirs);
   const std::string output =
       options.output.empty() ? (std::filesystem::path(options.dirs.front()) / "report.html").string() : options.output;
+  // Only an earlier report is replaced: --output naming a model file or the run's own logs
+  // silently destroyed them.
+  if (std::filesystem::exists(output) && !is_html_report(output))
+    fail_usage("--output " + output + " exists and is not an HTML report; name a new file (e.g. report.html)");
   const std::string html = render_report(runs);
-  std::FILE* f = std::fopen(output.c_str(), "wb");
-  if (!f) fail_usage("--output " + output + ": cannot write the report: " + std::strerror(errno));
-  const bool ok = std::fwrite(html.data(), 1, html.size(), f) == html.size();
-  if (std::fclose(f) != 0 || !ok) fail_usage("--output " + output + ": cannot write the report: " + std::strerror(errno));
+  try {
+    write_file_atomic(output, html);
+  } catch (const std::exception& e) {
+    fail_usage("--output " + output + ": cannot write the report: " + e.what());
+  }
   std::printf("wrote %s (%zu run%s)\n", output.c_str(), runs.size(), runs.size() == 1 ? "" : "s");
 }
 

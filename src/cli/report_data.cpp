@@ -1,6 +1,7 @@
 #include "cli/report_data.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -54,6 +55,12 @@ void read_metrics(const fs::path& path, RunData& run) {
     try {
       j = json::parse(line);
     } catch (const json::exception& e) {
+      // A last line without its newline is one a running (or killed) trainer had not finished.
+      if (in.eof()) {
+        std::fprintf(stderr, "note: %s: the last line is incomplete (a run still writing, or stopped mid-line); "
+                     "skipped\n", where.c_str());
+        break;
+      }
       fail_input(where, std::string("not valid JSON: ") + e.what());
     }
     const auto type = j.is_object() ? j.find("type") : j.end();
