@@ -1,7 +1,9 @@
 // `finetune generate` and `finetune inspect` through the built binary, on stories260k.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
+#include <utility>
 
 #include "test_support.h"
 
@@ -46,6 +48,36 @@ TEST(CliGenerate, MissingModelDirectoryIsOneLineExit2) {
   const auto r = test::run_finetune("generate --model_name_or_path /nonexistent/model --prompt hi");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(r.output.rfind("error: /nonexistent/model", 0), 0u) << r.output;
+  EXPECT_EQ(count_lines(r.output), 1) << r.output;
+}
+
+// CLI11's range checks printed 400-character lines (DBL_MAX in full) and let NaN through, which
+// then sampled nothing.
+TEST(CliGenerate, SamplingFlagsOutOfRangeAreShortErrors) {
+  for (const auto& [flag, expected] : {std::pair{"--top_p nan", "--top_p must be in (0, 1]"},
+                                       {"--top_p 0", "--top_p must be in (0, 1]"},
+                                       {"--temperature nan", "--temperature must be a finite number >= 0"},
+                                       {"--temperature -1", "--temperature must be a finite number >= 0"},
+                                       {"--max_new_tokens -1", "--max_new_tokens must be 0 or more"}}) {
+    const auto r = test::run_finetune(std::string("generate --model_name_or_path /nonexistent --prompt hi ") + flag);
+    EXPECT_EQ(r.exit_code, 1) << flag << "\n" << r.output;
+    EXPECT_EQ(r.output.rfind(std::string("error: ") + expected, 0), 0u) << r.output;
+    EXPECT_EQ(count_lines(r.output), 1) << r.output;
+  }
+}
+
+// A tokenizer whose ids pass the model's vocabulary (Llama 2's 32000 words in a 512-word model)
+// failed after the prompt was echoed, naming neither file.
+TEST(CliGenerate, ATokenizerBeyondTheModelsVocabularyIsRefusedFirst) {
+  FT_REQUIRE_SHARED();
+  const auto dir = test::scratch_dir() / "model";
+  std::filesystem::copy(stories(), dir);
+  std::filesystem::copy_file(test::shared_dir() / "tokenizers" / "llama2" / "tokenizer.model", dir / "tokenizer.model",
+                             std::filesystem::copy_options::overwrite_existing);
+  const auto r = test::run_finetune("generate --model_name_or_path " + dir.string() + " --prompt 'Once upon a time'");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(r.output.rfind("error: " + dir.string() + ": the tokenizer gives the prompt token id ", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find("beyond config.json's vocab_size 512"), std::string::npos) << r.output;
   EXPECT_EQ(count_lines(r.output), 1) << r.output;
 }
 

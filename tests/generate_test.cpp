@@ -36,6 +36,25 @@ TEST(Generate, GreedyEqualsArgmaxOfFullForwards) {
   }
 }
 
+// NaN weights gave NaN logits, from which greedy decoding picked token 0 (or a stop id): the
+// command printed nothing more and exited 0.
+TEST(Generate, NonFiniteLogitsAreAnErrorNamingTheWeights) {
+  Model model = test::synthetic_model(DType::F32);
+  const ModelConfig& c = model.config();
+  float* norm = static_cast<float*>(weight_pointer(model.weights(), c, weight_specs(c).back()));
+  norm[0] = std::nanf("");
+  GenerationOptions opt;
+  opt.max_new_tokens = 3;
+  try {
+    generate(model, kPrompt, opt, {});
+    FAIL() << "expected ft::Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitBadInput);
+    EXPECT_NE(std::string(e.what()).find("NaN or infinite logits at generated token 1"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Generate, SameSeedSameTokensOtherSeedOtherTokens) {
   Model model = test::synthetic_model(DType::F32);
   GenerationOptions opt;

@@ -3,12 +3,14 @@
 // otherwise temperature + top-p sampling seeded by --seed (same seed, same text). Generation stops
 // at any EOS id (config, generation and tokenizer settings), a generated BOS, --stop_token_ids,
 // --max_new_tokens, or the model's context length.
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "core/error.h"
 #include "hub/hub.h"
 #include "model/generate.h"
 #include "model/model.h"
@@ -43,12 +45,26 @@ std::vector<int> stop_ids(const ModelConfig& config, const Tokenizer& tokenizer,
 }
 
 void run_generate(const GenerateArgs& args) {
+  if (args.max_new_tokens < 0) fail_usage("--max_new_tokens must be 0 or more");
+  if (!(args.temperature >= 0) || !std::isfinite(args.temperature))
+    fail_usage("--temperature must be a finite number >= 0 (0 = greedy)");
+  if (!(args.top_p > 0 && args.top_p <= 1)) fail_usage("--top_p must be in (0, 1] (1 = off)");
   const std::string model_dir = hub::resolve_model(args.model_dir);
   const auto tokenizer = Tokenizer::load(model_dir);
   Model model = Model::load(model_dir, args.bf16 ? DType::BF16 : DType::F32);
   const auto lora = args.adapter_dir.empty() ? nullptr : load_peft_adapter(args.adapter_dir, model.config());
   model.attach_lora(lora.get());
   const std::vector<int> prompt = tokenizer->encode(args.prompt);
+  // Checked before the prompt is echoed, so a refusal is one line.
+  const ModelConfig& config = model.config();
+  for (int id : prompt)
+    if (id >= config.vocab_size)
+      fail_input(model_dir, "the tokenizer gives the prompt token id " + std::to_string(id) +
+                                ", beyond config.json's vocab_size " + std::to_string(config.vocab_size) +
+                                ": the tokenizer files do not belong to this model");
+  if (static_cast<int64_t>(prompt.size()) >= config.max_position_embeddings)
+    fail_usage("--prompt is " + std::to_string(prompt.size()) + " tokens; the model's context is " +
+               std::to_string(config.max_position_embeddings) + " (max_position_embeddings): shorten it");
 
   GenerationOptions options;
   options.max_new_tokens = args.max_new_tokens;
@@ -74,15 +90,10 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--model_name_or_path", args->model_dir, "Model directory or Hub id (org/name)")->required();
   cmd->add_option("--adapter", args->adapter_dir, "PEFT LoRA adapter directory to apply");
   cmd->add_option("--prompt", args->prompt, "Text to continue")->required();
-  cmd->add_option("--max_new_tokens", args->max_new_tokens, "Most tokens to generate")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max_new_tokens", args->max_new_tokens, "Most tokens to generate")->capture_default_str();
   cmd->add_option("--temperature", args->temperature, "0 = greedy; otherwise sampling temperature")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--top_p", args->top_p, "Nucleus sampling mass (1 = off)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0f, 1.0f));
+      ->capture_default_str();
+  cmd->add_option("--top_p", args->top_p, "Nucleus sampling mass in (0, 1] (1 = off)")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
   cmd->add_option("--bf16", args->bf16, "Weights and GEMMs in bf16 (true/false)")->capture_default_str();
   cmd->add_option("--stop_token_ids", args->stop_token_ids, "Extra ids that end generation")

@@ -1,6 +1,7 @@
 #include "model/generate.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -20,6 +21,11 @@ GenerationResult generate(Model& model, std::span<const int> prompt, const Gener
   if (options.max_new_tokens <= 0) return result;
   std::span<const float> logits = model.forward_cached(cache, prompt, 1, prompt_len);
   for (;;) {
+    // NaN logits pick token 0 or a stop id: generation ended silently with nothing printed.
+    if (!std::all_of(logits.begin(), logits.end(), [](float x) { return std::isfinite(x); }))
+      throw Error(kExitBadInput, "the model computed NaN or infinite logits at generated token " +
+                                     std::to_string(result.tokens.size() + 1) +
+                                     ": its weights (or the adapter's) hold NaN/Inf or overflow");
     const int token = sample_token(logits, options.sampling, result.tokens.size());
     if (std::find(options.stop_ids.begin(), options.stop_ids.end(), token) != options.stop_ids.end()) {
       result.reason = StopReason::StopToken;
