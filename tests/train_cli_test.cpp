@@ -122,6 +122,22 @@ TEST_F(TrainFixture, EvaluationWithoutTargetTokensIsRefused) {
   EXPECT_NE(r.output.find("--do_eval: no validation record keeps a response token"), std::string::npos) << r.output;
 }
 
+// A file where the output directory should be surfaced as the token cache's write error or as
+// std::filesystem's raw "cannot create directories: Not a directory".
+TEST_F(TrainFixture, OutputDirThatIsAFileIsNamedAsSuch) {
+  ft::test::write_file(root / "afile", "x");
+  for (const std::string& command :
+       {base(root / "afile") + " --max_steps 1",
+        "eval --model_name_or_path " + model.string() + " --train_file " + data + " --output_dir " +
+            (root / "afile").string()}) {
+    const auto r = run_finetune(command);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("--output_dir " + (root / "afile").string() + " is a file, not a directory"),
+              std::string::npos) << r.output;
+  }
+  EXPECT_EQ(read_file(root / "afile"), "x");
+}
+
 // --overwrite_output_dir with --output_dir set to the model's own directory deleted the model's
 // weights (as "the previous run") and then failed to load them.
 TEST_F(TrainFixture, OutputDirThatIsTheModelDirectoryIsRefused) {

@@ -193,6 +193,26 @@ TEST(OutputDir, AutoResumesAndNeverClobbers) {
   }
 }
 
+// `auto` passed over damaged checkpoints without a word (docs/training.md promises a note), and
+// when none was complete it only said "holds a previous run".
+TEST(OutputDir, AutoSaysWhichDamagedCheckpointsItSkips) {
+  const fs::path out = scratch_dir();
+  const auto values = iota_values(4, 0);
+  const std::string older = ft::save_checkpoint(out.string(), 3, {values, values, values, {}}, nullptr);
+  const std::string newer = ft::save_checkpoint(out.string(), 6, {values, values, values, {}}, nullptr);
+  fs::remove(fs::path(newer) / "optimizer.safetensors");
+  auto d = ft::decide_output_dir(out.string(), "auto", false, true);
+  EXPECT_EQ(d.resume_from, older);
+  EXPECT_EQ(d.note.rfind("skipping damaged checkpoint " + newer + ": ", 0), 0u) << d.note;
+  fs::remove(fs::path(older) / "optimizer.safetensors");
+  try {
+    ft::decide_output_dir(out.string(), "auto", false, true);
+    FAIL();
+  } catch (const ft::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no checkpoint is complete (" + newer + ": "), std::string::npos) << e.what();
+  }
+}
+
 TEST(OutputDir, LeftoversOfAnAttemptWithoutCheckpointsAreCleared) {
   const fs::path out = scratch_dir();
   write_file(out / "metrics.jsonl", "{}\n");

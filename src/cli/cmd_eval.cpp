@@ -29,6 +29,7 @@ void run_eval(const CLI::App& cmd, const EvalArgs& args) {
   if (args.model.model_name_or_path.empty()) fail_usage("--model_name_or_path is required");
   if (args.batch_size < 1) fail_usage("--per_device_eval_batch_size must be at least 1");
   const data::DataOptions data = args.data.resolve();
+  check_directory_flag("--output_dir", args.data.output_dir);
   if (data.train_file.empty() && args.model.dataset_name.empty())
     fail_usage("give the data: --train_file FILE or --dataset_name HUB_ID");
   RunSetup s = open_run(args.model, data, dist::detect_launch(), args.dist_timeout);

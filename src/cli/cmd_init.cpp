@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/flag_values.h"
 #include "core/error.h"
 #include "formats/atomic_file.h"
 #include "formats/hf_files.h"
@@ -39,6 +40,7 @@ void run_init(const InitArgs& a) {
   if (tokenizer->vocab_size() > config.vocab_size)
     fail_usage("--config " + a.config + ": vocab_size " + std::to_string(config.vocab_size) +
                " is smaller than the tokenizer's " + std::to_string(tokenizer->vocab_size()) + " tokens");
+  check_directory_flag("--output_dir", a.output_dir);
   if (fs::exists(fs::path(a.output_dir) / "model.safetensors") && !a.overwrite)
     fail_usage(a.output_dir + " already holds a model; pass --overwrite_output_dir to replace it");
 

@@ -148,6 +148,7 @@ void finish_run(Trainer& trainer, const Trainable& trainable, const RunSetup& s,
 void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   reject_unknown_flags(cmd);
   const ResolvedTrain r = resolve_train_flags(flags);
+  check_directory_flag("--output_dir", r.train.output_dir);
   const int64_t baseline = measure_runtime_baseline(r.bf16);
   RunSetup s = open_run(flags.model, r.data, flags.dry_run ? dist::LaunchInfo{} : dist::detect_launch(),
                         flags.dist_timeout);

@@ -1,6 +1,7 @@
 #include "cli/flag_values.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 #include <vector>
 
@@ -67,6 +68,12 @@ void reject_unknown_command(const CLI::App& app, std::string_view word) {
   fail_usage("unknown command '" + std::string(word) + "'" +
              (best.empty() ? "" : "; did you mean '" + best + "'?") +
              " (finetune --help lists the commands)");
+}
+
+void check_directory_flag(std::string_view flag, const std::string& path) {
+  std::error_code ec;
+  if (!path.empty() && std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec))
+    fail_usage(std::string(flag) + " " + path + " is a file, not a directory; name a directory (it is created if missing)");
 }
 
 void reject_unknown_flags(const CLI::App& app) {

@@ -25,6 +25,10 @@ void reject_unknown_flags(const CLI::App& app);
 // the closest ("unknown command 'trian'; did you mean 'train'?"); flags (-x) are left to CLI11.
 void reject_unknown_command(const CLI::App& app, std::string_view word);
 
+// A usage error naming `flag` when `path` exists but is not a directory (an output directory is
+// created when missing; a file in its place used to surface as a raw filesystem error).
+void check_directory_flag(std::string_view flag, const std::string& path);
+
 // The edit distance used for suggestions (exposed for tests).
 size_t edit_distance(std::string_view a, std::string_view b);
 

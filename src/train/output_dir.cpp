@@ -45,9 +45,12 @@ OutputDirDecision decide_output_dir(const std::string& output_dir, const std::st
     return d;
   }
   if (!fs::exists(output_dir)) return d;
+  // Damaged checkpoints that `auto` passes over are said, resumed from an earlier one or not.
+  std::vector<std::string> skipped;
   if (resume_flag == "auto") {
-    std::vector<std::string> skipped;
-    if (const auto newest = newest_complete_checkpoint(output_dir, &skipped)) {
+    const auto newest = newest_complete_checkpoint(output_dir, &skipped);
+    for (const auto& s : skipped) d.note += (d.note.empty() ? "" : "; ") + ("skipping damaged checkpoint " + s);
+    if (newest) {
       d.resume_from = *newest;
       return d;
     }
@@ -57,6 +60,7 @@ OutputDirDecision decide_output_dir(const std::string& output_dir, const std::st
   if (!previous.empty() && !overwrite) {
     std::string hint = resume_flag == "auto" ? "" : ", or --resume_from_checkpoint auto to continue it";
     if (list_checkpoints(output_dir).empty()) hint.clear();
+    if (!skipped.empty()) hint = "; no checkpoint is complete (" + skipped.front() + ")";
     fail_usage(output_dir + " holds a previous run (" + join(previous) +
                "); pass --overwrite_output_dir true to start over" + hint);
   }
