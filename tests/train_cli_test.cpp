@@ -80,7 +80,11 @@ TEST_F(TrainFixture, SizesPastAnyRunAreRefusedByName) {
        {std::pair{" --num_train_epochs 1e300", "--num_train_epochs must be at most 1000000"},
         {" --num_train_epochs inf", "--num_train_epochs must be at most 1000000"},
         {" --per_device_train_batch_size 99999999999", "--per_device_train_batch_size must be between 1 and 65536"},
-        {" --gradient_accumulation_steps 99999999999", "--gradient_accumulation_steps must be between 1"}}) {
+        {" --gradient_accumulation_steps 99999999999", "--gradient_accumulation_steps must be between 1"},
+        // CLI11 read an empty number as the default, and -1 or 1e20 as the seed 2^64 - 1.
+        {" --learning_rate ''", "--learning_rate: needs a number, got an empty value"},
+        {" --seed -1", "--seed: must be a whole number from 0 to 18446744073709551615, got -1"},
+        {" --dataset_seed 99999999999999999999", "--dataset_seed: must be a whole number"}}) {
     const auto r = run_finetune(base(root / "out") + flags + " --dry_run");
     EXPECT_EQ(r.exit_code, 1) << flags << "\n" << r.output;
     EXPECT_NE(r.output.find(expected), std::string::npos) << flags << "\n" << r.output;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/flag_values.h"
 #include "core/error.h"
 #include "hub/hub.h"
 #include "model/generate.h"
@@ -94,7 +95,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--temperature", args->temperature, "0 = greedy; otherwise sampling temperature")
       ->capture_default_str();
   cmd->add_option("--top_p", args->top_p, "Nucleus sampling mass in (0, 1] (1 = off)")->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Sampling seed")->capture_default_str();
+  add_option_checked(*cmd, "--seed", args->seed, "Sampling seed")->capture_default_str();
   cmd->add_option("--bf16", args->bf16, "Weights and GEMMs in bf16 (true/false)")->capture_default_str();
   cmd->add_option("--stop_token_ids", args->stop_token_ids, "Extra ids that end generation")
       ->delimiter(',');

@@ -64,7 +64,7 @@ void add_init_command(CLI::App& app) {
   cmd->add_option("--config", args->config, "HF config.json giving the architecture")->required();
   cmd->add_option("--tokenizer", args->tokenizer, "directory with the tokenizer files to use")->required();
   cmd->add_option("--output_dir", args->output_dir, "where the model directory is written")->required();
-  cmd->add_option("--seed", args->seed, "seed for the weights")->capture_default_str();
+  add_option_checked(*cmd, "--seed", args->seed, "seed for the weights")->capture_default_str();
   cmd->add_flag("--overwrite_output_dir", args->overwrite, "replace a model already there");
   cmd->callback([args] { run_init(*args); });
 }

@@ -9,7 +9,7 @@ void add_data_flags(CLI::App& app, DataFlags& f, bool with_output_dir) {
   data::DataOptions& o = f.options;
   const std::string group = "Data";
   const auto opt = [&](const std::string& name, auto& target, const std::string& help) {
-    app.add_option(name, target, help)->group(group)->capture_default_str();
+    add_option_checked(app, name, target, help)->group(group)->capture_default_str();
   };
   opt("--train_file", o.train_file, "training data: .json (array or JSON Lines), .jsonl or .csv");
   opt("--validation_file", o.validation_file, "validation data; replaces the split of --train_file");

@@ -1,6 +1,8 @@
 #include "cli/flag_values.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <numeric>
 #include <vector>
@@ -68,6 +70,19 @@ void reject_unknown_command(const CLI::App& app, std::string_view word) {
   fail_usage("unknown command '" + std::string(word) + "'" +
              (best.empty() ? "" : "; did you mean '" + best + "'?") +
              " (finetune --help lists the commands)");
+}
+
+CLI::Validator numeric_text(bool unsigned_integer) {
+  return CLI::Validator(
+      [unsigned_integer](std::string& text) -> std::string {
+        if (text.find_first_not_of(" \t") == std::string::npos) return "needs a number, got an empty value";
+        uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        if (unsigned_integer && std::from_chars(text.data(), end, value) != std::from_chars_result{end, std::errc()})
+          return "must be a whole number from 0 to 18446744073709551615, got " + text;
+        return "";
+      },
+      "");
 }
 
 void check_directory_flag(std::string_view flag, const std::string& path) {

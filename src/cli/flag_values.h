@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace ft::cli {
 
@@ -24,6 +25,17 @@ void reject_unknown_flags(const CLI::App& app);
 // A usage error when `word` (the first argument) is not one of the app's subcommands, suggesting
 // the closest ("unknown command 'trian'; did you mean 'train'?"); flags (-x) are left to CLI11.
 void reject_unknown_command(const CLI::App& app, std::string_view word);
+
+// The text of a numeric flag must be a number: CLI11 alone read "" as the default, and "-1" or
+// 1e30 given to an unsigned integer (a seed) as 2^64 - 1.
+CLI::Validator numeric_text(bool unsigned_integer);
+// add_option with numeric_text for arithmetic targets (not bool).
+template <typename T>
+CLI::Option* add_option_checked(CLI::App& app, const std::string& name, T& target, const std::string& help) {
+  CLI::Option* o = app.add_option(name, target, help);
+  if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) o->check(numeric_text(std::is_unsigned_v<T>));
+  return o;
+}
 
 // A usage error naming `flag` when `path` exists but is not a directory (an output directory is
 // created when missing; a file in its place used to surface as a raw filesystem error).

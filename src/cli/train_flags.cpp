@@ -13,7 +13,7 @@ namespace {
 template <typename T>
 void option(CLI::App& app, const std::string& group, const std::string& name, T& target,
             const std::string& help) {
-  app.add_option(name, target, help)->group(group)->capture_default_str();
+  add_option_checked(app, name, target, help)->group(group)->capture_default_str();
 }
 }  // namespace
 
