@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstring>
@@ -7,6 +8,7 @@
 
 #include "core/half.h"
 #include "formats/safetensors.h"
+#include "model/config.h"
 #include "safetensors_test_util.h"
 #include "test_support.h"
 
@@ -263,4 +265,15 @@ TEST(SafetensorsStore, MatchesFilesWrittenByThePythonPackage) {
   EXPECT_EQ(sharded.require("lm_head.weight", {128, 32}).dtype, ft::DType::BF16);
   EXPECT_EQ(sharded.require("model.layers.1.mlp.down_proj.weight", {32, 96}).file,
             (root / "llama_sharded_bf16" / "model-00003-of-00003.safetensors").string());
+}
+
+// A FIFO in a weight file's (or config.json's) place blocked the open forever; a directory was
+// already refused, only after opening.
+TEST(SafetensorsStore, AFifoInAFilesPlaceIsRefusedNotWaitedOn) {
+  const fs::path dir = ft::test::scratch_dir();
+  ASSERT_EQ(::mkfifo((dir / "model.safetensors").c_str(), 0600), 0);
+  expect_input_error([&] { ft::WeightStore::open_dir(dir.string()); }, {"model.safetensors", "not a regular file"});
+  ASSERT_EQ(::mkfifo((dir / "config.json").c_str(), 0600), 0);
+  expect_input_error([&] { ft::load_model_config((dir / "config.json").string()); },
+                     {"config.json", "is not a regular file"});
 }

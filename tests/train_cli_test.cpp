@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -140,6 +141,23 @@ TEST_F(TrainFixture, OutputDirThatIsAFileIsNamedAsSuch) {
               std::string::npos) << r.output;
   }
   EXPECT_EQ(read_file(root / "afile"), "x");
+}
+
+// NaN weights made eval print {'eval_loss': nan} and exit 0.
+TEST_F(TrainFixture, EvalOfAModelWithNanWeightsIsAnError) {
+  const ft::ModelConfig c = ft::parse_model_config(ft::test::read_file(model / "config.json"), "config.json");
+  const auto specs = ft::weight_specs(c);
+  auto values = ft::test::random_tensors(c, 11);
+  std::vector<ft::TensorToWrite> tensors;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].name == "model.norm.weight") values[i][0] = std::nanf("");
+    tensors.push_back({specs[i].name, ft::DType::F32, specs[i].shape, std::as_bytes(std::span(values[i]))});
+  }
+  ft::write_safetensors((model / "model.safetensors").string(), tensors);
+  const auto r = run_finetune("eval --model_name_or_path " + model.string() + " --train_file " + data);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("error: the loss is NaN: the model's weights hold NaN or Inf values"), std::string::npos)
+      << r.output;
 }
 
 // --overwrite_output_dir with --output_dir set to the model's own directory deleted the model's

@@ -2,6 +2,7 @@
 // formatted and tokenized exactly as training does. With --validation_split_percentage (or
 // --validation_file) it scores the held-out split a training run with the same flags held out;
 // otherwise every record. --output_dir also receives eval_results.json.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -49,6 +50,10 @@ void run_eval(const CLI::App& cmd, const EvalArgs& args) {
       !why.empty())
     fail_usage(why);
   const EvalResult r = evaluate_loss(model, sequences, args.batch_size, s.pad_id, *s.comm);
+  if (!std::isfinite(r.loss))
+    throw Error(kExitBadInput, "the loss is " + std::string(std::isnan(r.loss) ? "NaN" : "infinite") +
+                                   ": the model's weights" + (args.adapter.empty() ? "" : " or the adapter's") +
+                                   " hold NaN or Inf values (or overflow)");
   if (!rank0) return;
   std::printf("%s: %lld sequences, %lld target tokens\n{'eval_loss': %.6g, 'perplexity': %.6g}\n",
               held_out ? "validation split" : "all records", static_cast<long long>(r.samples),

@@ -26,7 +26,9 @@ struct FdGuard {
 }  // namespace
 
 MappedFile::MappedFile(const std::string& path) : path_(path) {
-  FdGuard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: a FIFO in a weight file's place would otherwise block the open forever; the
+  // regular-file check below refuses it.
+  FdGuard fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (fd.fd < 0) fail_input(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd.fd, &st) != 0) fail_input(path, std::string("cannot stat: ") + std::strerror(errno));

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <numbers>
@@ -266,6 +267,9 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
 }
 
 ModelConfig load_model_config(const std::string& path) {
+  // Checked before opening: a directory reads as "not valid JSON", a FIFO blocks the open.
+  if (std::error_code ec; std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    fail_input(path, "is not a regular file; a Hugging Face model directory holds config.json as a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail_input(path, "cannot open; a Hugging Face model directory must contain config.json");
   std::stringstream text;
