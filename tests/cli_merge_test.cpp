@@ -86,9 +86,12 @@ TEST(CliMerge, BadInputsAreOneLineErrors) {
   EXPECT_EQ(count_lines(missing.output), 1) << missing.output;
   EXPECT_NE(missing.output.find("no_adapter"), std::string::npos) << missing.output;
   const fs::path adapter = random_adapter(tiny_model(), scratch / "adapter", 0.3f);
-  const auto size = test::run_finetune(merge_args(adapter, scratch / "out") + " --max_shard_size 5XB");
-  EXPECT_EQ(size.exit_code, 1) << size.output;
-  EXPECT_NE(size.output.find("--max_shard_size"), std::string::npos) << size.output;
+  // 1e20 GB wrapped to a non-positive size and failed inside save_hf_weights.
+  for (const char* bad : {"5XB", "99999999999999999999GB"}) {
+    const auto size = test::run_finetune(merge_args(adapter, scratch / "out") + " --max_shard_size " + bad);
+    EXPECT_EQ(size.exit_code, 1) << size.output;
+    EXPECT_EQ(size.output.rfind(std::string("error: --max_shard_size '") + bad + "'", 0), 0u) << size.output;
+  }
 }
 
 TEST(CliGenerateAdapter, AdapterChangesTextAndEqualsMergedModel) {

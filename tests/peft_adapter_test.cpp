@@ -195,6 +195,23 @@ TEST(PeftAdapter, RejectsTargetModuleTheModelLacks) {
                            {kAdapterConfigFile, "target_modules", "c_attn"});
 }
 
+// PEFT saves a string target_modules as the user gave it, and matches it as a regular expression
+// against whole module names; such adapters were refused with a message about a CLI flag.
+TEST(PeftAdapter, ReadsARegexTargetModulesAsPeftMatchesIt) {
+  const fs::path dir = saved_adapter();  // q_proj, v_proj, down_proj
+  for (const char* pattern : {R"(.*\.(q_proj|v_proj|down_proj))", R"(model\.layers\.\d+\.(self_attn\.[qv]|mlp\.down)_proj)"}) {
+    edit_config(dir, "target_modules", pattern);
+    const auto loaded = load_peft_adapter(dir.string(), config());
+    EXPECT_EQ(loaded->config().targets, parse_lora_targets("q_proj,v_proj,down_proj")) << pattern;
+  }
+  edit_config(dir, "target_modules", "(q_proj");
+  test::expect_input_error([&] { load_peft_adapter(dir.string(), config()); },
+                           {kAdapterConfigFile, "target_modules", "(q_proj", "not a regular expression"});
+  // One that matches only some of the adapted modules disagrees with the tensors.
+  edit_config(dir, "target_modules", R"(.*\.q_proj)");
+  test::expect_input_error([&] { load_peft_adapter(dir.string(), config()); }, {kAdapterConfigFile});
+}
+
 TEST(PeftAdapter, RejectsUnsupportedLoraVariants) {
   const fs::path dir = saved_adapter();
   edit_config(dir, "use_dora", true);

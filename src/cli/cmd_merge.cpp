@@ -49,7 +49,8 @@ int64_t parse_size(const std::string& text) {
   } catch (const std::exception&) {
     value = 0;
   }
-  if (scale == 0 || !(value * scale >= 1))
+  // Above 2^62 bytes the conversion below would wrap; no shard is that large.
+  if (scale == 0 || !(value * scale >= 1) || value * scale > 0x1p62)
     fail_usage("--max_shard_size '" + text + "': expected a size such as 5GB, 500MB or 2GiB");
   return static_cast<int64_t>(value * scale);
 }

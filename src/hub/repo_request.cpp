@@ -37,7 +37,9 @@ std::string RepoRequest::flags() const {
 
 void fail_hub_response(const RepoRequest& request, const HttpResponse& response, const std::string& what) {
   const std::string kind = repo_type_name(request.type);
-  const std::string subject = request.id + (what.empty() ? "" : " (" + what + ")");
+  // A bare word ("mymodel") is as likely a mistyped local directory as a Hub id: say both.
+  const std::string subject = request.id + (what.empty() ? "" : " (" + what + ")") +
+                              (request.id.find('/') == std::string::npos ? " (no local directory of that name)" : "");
   if (!response.transport_error.empty())
     fail_usage(subject + ": cannot reach the Hub at " + request.env.endpoint + " (" + response.transport_error +
                "); check the network, proxy or HF_ENDPOINT, or use a complete cache with HF_HUB_OFFLINE=1");

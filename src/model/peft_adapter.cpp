@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "core/error.h"
@@ -90,6 +91,26 @@ void require_default(const json& root, const char* name, const json& default_val
                          default_value.dump() + ")");
 }
 
+// PEFT matches a string target_modules in full against every module's name (re.fullmatch), e.g.
+// ".*\\.(q_proj|v_proj)" or "model.layers.*.self_attn.(q|v)_proj"; read against the first layer's
+// names (an adapter that skips layers fails the tensor check when it is loaded). None matched:
+// the string is read as module names instead ("all-linear", or a hand-written "q_proj").
+LoraTargets regex_targets(const std::string& pattern, const std::string& path) {
+  LoraTargets found{};
+  try {
+    const std::regex re(pattern);
+    for (int t = 0; t < kLoraTargetCount; ++t) {
+      const std::string key = "model.layers.0." + std::string(lora_target_parent(LoraTarget(t))) + "." +
+                              std::string(lora_target_name(LoraTarget(t)));
+      found[size_t(t)] = std::regex_match(key, re);
+    }
+  } catch (const std::regex_error& e) {
+    fail_input(path, "field 'target_modules' (\"" + pattern + "\") is not a regular expression this tool reads: " +
+                         e.what());
+  }
+  return found;
+}
+
 LoraConfig parse_adapter_config(const json& root, const std::string& path) {
   const json* type = field(root, "peft_type");
   if (!type || !type->is_string() || *type != "LORA")
@@ -126,6 +147,8 @@ LoraConfig parse_adapter_config(const json& root, const std::string& path) {
 
   const json* targets = field(root, "target_modules");
   std::vector<std::string> names;
+  if (targets && targets->is_string() && (c.targets = regex_targets(targets->get<std::string>(), path)) != LoraTargets{})
+    return c;
   if (targets && targets->is_string()) names.push_back(targets->get<std::string>());
   else if (targets && targets->is_array())
     for (const json& t : *targets) {
