@@ -49,6 +49,26 @@ ComputePeak step_peak(bool bf16, int threads) {
   return fma_peak(threads);
 }
 
+// The step `finetune train` would plan for these flags, with every row max_seq_length long.
+TrainShape step_shape(const ResolvedTrain& r) {
+  TrainShape shape;
+  shape.batch = r.train.per_device_train_batch_size;
+  shape.seq = r.data.max_seq_length;
+  shape.bf16 = r.bf16;
+  shape.use_lora = r.use_lora;
+  shape.lora = r.lora;
+  shape.gradient_checkpointing = r.train.gradient_checkpointing;
+  return shape;
+}
+
+std::string what_is_trained(const ResolvedTrain& r) {
+  if (!r.use_lora) return "full fine-tuning";
+  std::string out = "LoRA r=" + std::to_string(r.lora.rank) + " on";
+  for (int t = 0; t < kLoraTargetCount; ++t)
+    if (r.lora.targets[size_t(t)]) out += " " + std::string(lora_target_name(LoraTarget(t)));
+  return out;
+}
+
 void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
   reject_unknown_flags(cmd);
   TrainFlags train_flags = flags.train;
@@ -68,26 +88,13 @@ void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
   const std::string dir = hub::resolve_model(flags.train.model.model_name_or_path,
                                              {.revision = flags.train.model.model_revision});
   const ModelConfig config = load_model_config((fs::path(dir) / "config.json").string());
-  TrainShape shape;
-  shape.batch = B;
-  shape.seq = T;
-  shape.bf16 = r.bf16;
-  shape.use_lora = r.use_lora;
-  shape.lora = r.lora;
-  shape.gradient_checkpointing = r.train.gradient_checkpointing;
-  const MemoryPlan plan = plan_run_memory(config, shape, baseline, baseline);
+  const MemoryPlan plan = plan_run_memory(config, step_shape(r), baseline, baseline);
   check_plan_fits(plan, memory_limit_bytes());
   Model model = random_weights ? Model(config, benchmark_weights(config, dtype)) : Model::load(dir, dtype);
   const int threads = omp_get_max_threads();
-  std::string trained = "full fine-tuning";
-  if (r.use_lora) {
-    trained = "LoRA r=" + std::to_string(r.lora.rank) + " on";
-    for (int t = 0; t < kLoraTargetCount; ++t)
-      if (r.lora.targets[size_t(t)]) trained += " " + std::string(lora_target_name(LoraTarget(t)));
-  }
   std::printf("bench: %s (%s, %d layers, hidden %d, vocab %d), %s weights in %s, %s\n", dir.c_str(),
               config.model_type.c_str(), config.num_hidden_layers, config.hidden_size, config.vocab_size,
-              random_weights ? "random" : "its", r.bf16 ? "bf16" : "fp32", trained.c_str());
+              random_weights ? "random" : "its", r.bf16 ? "bf16" : "fp32", what_is_trained(r).c_str());
   std::printf("cpu: %s, %d threads; GEMM: %s\n", describe(cpu_features()).c_str(), threads,
               gemm_backend_summary().c_str());
   const ComputePeak peak = step_peak(r.bf16, threads);
