@@ -49,18 +49,6 @@ ComputePeak step_peak(bool bf16, int threads) {
   return fma_peak(threads);
 }
 
-// The step `finetune train` would plan for these flags, with every row max_seq_length long.
-TrainShape step_shape(const ResolvedTrain& r) {
-  TrainShape shape;
-  shape.batch = r.train.per_device_train_batch_size;
-  shape.seq = r.data.max_seq_length;
-  shape.bf16 = r.bf16;
-  shape.use_lora = r.use_lora;
-  shape.lora = r.lora;
-  shape.gradient_checkpointing = r.train.gradient_checkpointing;
-  return shape;
-}
-
 std::string what_is_trained(const ResolvedTrain& r) {
   if (!r.use_lora) return "full fine-tuning";
   std::string out = "LoRA r=" + std::to_string(r.lora.rank) + " on";
@@ -88,7 +76,7 @@ void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
   const std::string dir = hub::resolve_model(flags.train.model.model_name_or_path,
                                              {.revision = flags.train.model.model_revision});
   const ModelConfig config = load_model_config((fs::path(dir) / "config.json").string());
-  const MemoryPlan plan = plan_run_memory(config, step_shape(r), baseline, baseline);
+  const MemoryPlan plan = plan_run_memory(config, train_shape(r, T), baseline, baseline);
   check_plan_fits(plan, memory_limit_bytes());
   Model model = random_weights ? Model(config, benchmark_weights(config, dtype)) : Model::load(dir, dtype);
   const int threads = omp_get_max_threads();

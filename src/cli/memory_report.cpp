@@ -14,19 +14,25 @@ double mib(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0
 
 }  // namespace
 
-TrainShape run_train_shape(const ResolvedTrain& r, const data::PreparedDataset& data) {
-  size_t longest = 1;
-  for (const auto* split : {&data.train, &data.eval})
-    for (const auto& s : *split) longest = std::max(longest, s.size());
+TrainShape train_shape(const ResolvedTrain& r, int64_t seq) {
   TrainShape shape;
   shape.batch = r.train.per_device_train_batch_size;
-  shape.seq = (static_cast<int64_t>(longest) + kPadMultiple - 1) / kPadMultiple * kPadMultiple;
-  shape.eval_batch = r.train.do_eval && !data.eval.empty() ? r.train.per_device_eval_batch_size : 0;
+  shape.seq = seq;
   shape.train = r.train.do_train;
   shape.bf16 = r.bf16;
   shape.use_lora = r.use_lora;
   shape.lora = r.lora;
   shape.gradient_checkpointing = r.train.gradient_checkpointing;
+  return shape;
+}
+
+TrainShape run_train_shape(const ResolvedTrain& r, const data::PreparedDataset& data) {
+  size_t longest = 1;
+  for (const auto* split : {&data.train, &data.eval})
+    for (const auto& s : *split) longest = std::max(longest, s.size());
+  TrainShape shape =
+      train_shape(r, (static_cast<int64_t>(longest) + kPadMultiple - 1) / kPadMultiple * kPadMultiple);
+  shape.eval_batch = r.train.do_eval && !data.eval.empty() ? r.train.per_device_eval_batch_size : 0;
   return shape;
 }
 

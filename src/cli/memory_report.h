@@ -13,7 +13,9 @@
 
 namespace ft::cli {
 
-// Tokens per row the collator produces for the longest sequence of either split.
+// A training step of these flags at `seq` tokens per row, without evaluation.
+TrainShape train_shape(const ResolvedTrain& r, int64_t seq);
+// The run's shape: rows as long as the collator pads the longest sequence of either split.
 TrainShape run_train_shape(const ResolvedTrain& r, const data::PreparedDataset& data);
 
 // baseline: RSS measured before the model and data were opened (measure_runtime_baseline);
