@@ -83,6 +83,19 @@ TEST(DistLaunch, HostnameOrdinalWithRendezvousEndpoint) {
                 3, 4, "llama-ft-worker-0", 29400, "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT");
 }
 
+// The training operator's elastic form sets PET_NNODES to "min:max" (generateEnvNNodes); the
+// trainer refused even "3:3" as not an integer, so no elastic job could start.
+TEST(DistLaunch, ElasticNodeCountsAreAFixedSizeOrAClearRefusal) {
+  expect_launch(detect({{"HOSTNAME", "ft-pytorchjob-worker-1"}, {"PET_NNODES", "3:3"},
+                        {"PET_RDZV_ENDPOINT", "ft-pytorchjob-worker-0:23456"}}),
+                1, 3, "ft-pytorchjob-worker-0", 23456, "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT");
+  const std::string range = usage_error({{"HOSTNAME", "ft-pytorchjob-worker-1"}, {"PET_NNODES", "2:4"},
+                                         {"PET_RDZV_ENDPOINT", "ft-pytorchjob-worker-0:23456"}});
+  EXPECT_NE(range.find("PET_NNODES='2:4' is an elastic range"), std::string::npos) << range;
+  EXPECT_NE(range.find("minReplicas and maxReplicas both"), std::string::npos) << range;
+  EXPECT_NE(usage_error({{"PET_NODE_RANK", "0"}, {"PET_NNODES", "3:x"}}).find("PET_NNODES"), std::string::npos);
+}
+
 TEST(DistLaunch, HostnameDomainIsIgnoredAndIpv6EndpointParses) {
   expect_launch(detect({{"HOSTNAME", "w-12.example.org"}, {"PET_NNODES", "16"}, {"PET_RDZV_ENDPOINT", "[fd00::1]:7000"}}),
                 12, 16, "fd00::1", 7000, "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT");

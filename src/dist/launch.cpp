@@ -26,6 +26,20 @@ int parse_int(std::string_view name, const std::string& value, int min, int max)
 
 int parse_port(std::string_view name, const std::string& value) { return parse_int(name, value, 1, 65535); }
 
+// The number of processes in `name`. An elastic PyTorchJob sets PET_NNODES to "min:max"; the
+// trainer's world size is fixed (a restart at another size re-shards the checkpoint), so only an
+// equal pair is one.
+int parse_world_size(std::string_view name, const std::string& value) {
+  const size_t colon = value.find(':');
+  if (colon == std::string::npos) return parse_int(name, value, 1, INT_MAX);
+  const int low = parse_int(name, value.substr(0, colon), 1, INT_MAX);
+  const int high = parse_int(name, value.substr(colon + 1), 1, INT_MAX);
+  if (low != high)
+    fail_usage(std::string(name) + "='" + value + "' is an elastic range; finetune.cpp trains with a fixed number of "
+               "processes: set elasticPolicy.minReplicas and maxReplicas both to the worker count");
+  return low;
+}
+
 struct Endpoint {
   std::string host;
   int port = kDefaultPort;
@@ -89,7 +103,7 @@ LaunchInfo explicit_launch(const EnvLookup& env, const ExplicitContract& c, cons
                            const std::string& size) {
   LaunchInfo info;
   info.source = c.rank + "/" + c.size;
-  info.world_size = parse_int(c.size, size, 1, INT_MAX);
+  info.world_size = parse_world_size(c.size, size);
   info.rank = parse_int(c.rank, rank, 0, INT_MAX);
   Endpoint coordinator = address_and_port(env, c.addr, c.port).value_or(Endpoint{});
   info.coordinator_host = coordinator.host;
@@ -133,7 +147,7 @@ std::optional<LaunchInfo> from_completion_index(const EnvLookup& env) {
     fail_usage("JOB_COMPLETION_INDEX is set but neither PET_NNODES nor WORLD_SIZE gives the number of "
                "processes; set one to the Job's completions");
   info.source = "JOB_COMPLETION_INDEX/" + size_var;
-  info.world_size = parse_int(size_var, *size, 1, INT_MAX);
+  info.world_size = parse_world_size(size_var, *size);
   info.rank = parse_int("JOB_COMPLETION_INDEX", *index, 0, INT_MAX);
   Endpoint coordinator = any_coordinator(env);
   info.coordinator_host = coordinator.host;
@@ -157,7 +171,7 @@ std::optional<LaunchInfo> from_hostname(const EnvLookup& env) {
                "PET_RDZV_ENDPOINT are set); set PET_NODE_RANK instead");
   LaunchInfo info;
   info.source = "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT";
-  info.world_size = parse_int("PET_NNODES", *size, 1, INT_MAX);
+  info.world_size = parse_world_size("PET_NNODES", *size);
   info.rank = parse_int("HOSTNAME ordinal", host.substr(digits), 0, INT_MAX);
   Endpoint coordinator = parse_endpoint("PET_RDZV_ENDPOINT", *rdzv);
   info.coordinator_host = coordinator.host;
