@@ -147,6 +147,13 @@ TEST_F(HubDownloadTest, UnreachableHubFallsBackToTheCache) {
   ::setenv("HF_ENDPOINT", "http://127.0.0.1:1", 1);  // nothing listens on port 1
   EXPECT_EQ(hub::resolve_model(kModel, {.revision = "main", .show_progress = false}), dir);
   EXPECT_NE(error_of([] { hub::resolve_model(kGated); }).find("cannot reach the Hub"), std::string::npos);
+  // A network failure may pass: exit 200 (retryable) lets a Kubernetes job restart the pod; it
+  // was 1, which the chart's ExitCode policy treats as permanent.
+  try {
+    hub::resolve_model(kGated);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), kExitRetryable) << e.what();
+  }
   // A bare word is as likely a mistyped local directory: the message said only "cannot reach the Hub".
   EXPECT_EQ(error_of([] { hub::resolve_model("mymodel"); })
                 .rfind("mymodel (no local directory of that name): cannot reach the Hub at http://127.0.0.1:1", 0),

@@ -38,11 +38,19 @@ std::string RepoRequest::flags() const {
 void fail_hub_response(const RepoRequest& request, const HttpResponse& response, const std::string& what) {
   const std::string kind = repo_type_name(request.type);
   // A bare word ("mymodel") is as likely a mistyped local directory as a Hub id: say both.
-  const std::string subject = request.id + (what.empty() ? "" : " (" + what + ")") +
-                              (request.id.find('/') == std::string::npos ? " (no local directory of that name)" : "");
+  const bool bare = request.id.find('/') == std::string::npos;
+  const std::string subject =
+      request.id + (what.empty() ? "" : " (" + what + ")") + (bare ? " (no local directory of that name)" : "");
+  // A network failure, HTTP 429 or 5xx may pass: exit 200 (retryable), so a Kubernetes job
+  // restarts the pod instead of failing for good when N ranks fetch at once. A bare word stays a
+  // usage error: it is more likely a mistyped local directory.
+  const auto fail_passing = [&](const std::string& message) {
+    if (bare) fail_usage(message);
+    throw Error(kExitRetryable, message);
+  };
   if (!response.transport_error.empty())
-    fail_usage(subject + ": cannot reach the Hub at " + request.env.endpoint + " (" + response.transport_error +
-               "); check the network, proxy or HF_ENDPOINT, or use a complete cache with HF_HUB_OFFLINE=1");
+    fail_passing(subject + ": cannot reach the Hub at " + request.env.endpoint + " (" + response.transport_error +
+                 "); check the network, proxy or HF_ENDPOINT, or use a complete cache with HF_HUB_OFFLINE=1");
   const long status = response.status;
   if (status == 401 || status == 403)
     fail_usage(subject + ": this " + kind + " is gated or private: accept its licence on the Hub and provide a "
@@ -57,8 +65,10 @@ void fail_hub_response(const RepoRequest& request, const HttpResponse& response,
     fail_usage(subject + ": the " + kind + " id or revision '" + request.revision + "' does not exist on " +
                request.env.endpoint + "; check " + request.flags());
   }
-  fail_usage(subject + ": the Hub at " + request.env.endpoint + " answered HTTP " + std::to_string(status) +
-             " for " + response.url + "; try again later");
+  const std::string answered = subject + ": the Hub at " + request.env.endpoint + " answered HTTP " +
+                               std::to_string(status) + " for " + response.url + "; try again later";
+  if (status == 429 || status >= 500) fail_passing(answered);
+  fail_usage(answered);
 }
 
 }  // namespace ft::hub
