@@ -32,5 +32,23 @@ expect_rejected ddpBucketCapMb --set distributed.train.ddpBucketCapMb=0
 expect_rejected distTimeout --set distributed.train.distTimeout=-5
 expect_rejected "datasetName" --set distributed.train.datasetName=null
 expect_rejected "minReplicas" --set elasticPolicy.enabled=true --set elasticPolicy.maxReplicas=2
+# Each of these rendered a job that could not run or lost its results (QA of 2026-12-01).
+expect_rejected "must both equal distributed.workers" --set elasticPolicy.enabled=true \
+  --set elasticPolicy.minReplicas=2 --set elasticPolicy.maxReplicas=4
+expect_rejected "lowercase letters" --set metadata.name=MyJob
+expect_rejected "at most 40 characters" --set metadata.name=experiment-llama2-7b-medical-meadow-lr2e5-r8-run-1
+expect_rejected "not on the shared volume" --set storage.pvcMountPath=/data
+expect_rejected "outputDir" --set distributed.train.outputDir=saved_model
+expect_rejected "use ReadWriteMany" --set storage.accessMode=ReadWriteOnce
+expect_rejected "tag" -f <(printf 'image:\n  tag: 1.10\n')
+expect_rejected "name" --set image.name=reg/finetune:0.2.0
+expect_rejected "cpu" --set resources.cpu=-4
+expect_rejected "memory" --set-string resources.memory=1.2.3Gi
+expect_rejected "modelNameOrPath" -f <(printf 'distributed:\n  modelNameOrPath:\n')
+expect_rejected "outputDir" -f <(printf 'distributed:\n  train:\n    outputDir:\n')
+expect_rejected "runAsNonRoot" --set securityContext.runAsUser=0
+expect_rejected "extraArgs" --set 'distributed.extraArgs={gradient_checkpointing}'
+expect_rejected "resources.cpuRequest (4) differs from resources.cpuLimit (8): set resources.cpu alone; requests must equal limits for Guaranteed QoS" \
+  --set resources.cpuRequest=4 --set resources.cpuLimit=8
 expect_rejected "not both" --set secret.token=a --set secret.encodedToken=Yg==
 echo "chart_lint: all checks passed"

@@ -43,8 +43,11 @@ expect_not 'kind: PersistentVolumeClaim' "elastic: existing claim"
 expect 'secretName: hf-token' "elastic: existing Secret"
 expect 'key: HF_TOKEN' "elastic: Secret key mounted as token"
 
-render -f "$chart/ci/reference-layout-values.yaml"
+render -f "$chart/ci/reference-layout-values.yaml" --show-only templates/pytorchjob.yaml
 expect_not 'runAsUser' "reference layout: null securityContext fields left out"
+render -f "$chart/ci/reference-layout-values.yaml" --show-only templates/dataaccess.yaml
+expect 'runAsUser: 1000' "reference layout: the data-access pod (busybox is root) gets a non-root uid"
+render -f "$chart/ci/reference-layout-values.yaml"
 expect 'allowPrivilegeEscalation: false' "reference layout"
 expect 'kind: Secret' "reference layout: encodedToken creates the Secret"
 expect 'cpu: "8"' "reference layout: request/limit pair"
@@ -62,4 +65,23 @@ expect '^    suspend: true' "job.suspend"
 
 render --set-file secret.token=<(printf 'hf_abc\n')
 expect "token: \"$(printf hf_abc | base64)\"" "--set-file secret.token"
+# Numbers from a values file are float64 to Helm: whole ones were printed as 2.0240101e+07.
+printf 'distributed:\n  train:\n    seed: 20240101\n    maxSteps: 20000000\n    learningRate: 0.0002\n' >"$scratch/numbers.yaml"
+render -f "$scratch/numbers.yaml"
+expect '"--seed=20240101"' "seed from a values file"
+expect '"--max_steps=20000000"' "maxSteps from a values file"
+expect '"--learning_rate=0.0002"' "learningRate from a values file"
+
+# Kubernetes expands $(VAR) and folds $$ in args: each $ is doubled to arrive as written.
+render --set-string 'distributed.train.promptWithInput=costs $(HOME) or $$5' --set 'distributed.extraArgs={--gradient_checkpointing=true,--system_prompt=$x}'
+expect '"--prompt_with_input=costs \$\$\(HOME\) or \$\$\$\$5"' "dollar signs in a flag value"
+expect '"--gradient_checkpointing=true"' "distributed.extraArgs"
+expect '"--system_prompt=\$\$x"' "distributed.extraArgs with a dollar sign"
+
+# OMP_NUM_THREADS follows the CPU quota in every notation (it was left unset for 1500m and 2.5).
+for cpu in 1500m:1 2.5:2 2000m:2 8:8 500m:1; do
+  render --set-string "resources.cpu=${cpu%%:*}"
+  grep -A1 'name: OMP_NUM_THREADS' "$scratch/out.yaml" | grep -q "value: \"${cpu##*:}\"" ||
+    fail "resources.cpu=${cpu%%:*}: OMP_NUM_THREADS is not ${cpu##*:}"
+done
 echo "chart_render: all checks passed"

@@ -4,9 +4,20 @@ The trainer's flags after `finetune train`: one Hugging Face-named flag per valu
 unchanged. A null value renders no flag and the trainer's default applies.
 */}}
 
+{{- /*
+Helm reads every number in a values file as float64, which toString prints in exponent form from
+10^6 up ("--seed=2.0240101e+07"): whole numbers are printed as integers. Kubernetes expands $(VAR)
+and folds $$ to $ inside args, so every $ is doubled to reach the trainer as written.
+*/ -}}
+{{- define "finetune.arg" -}}
+- {{ replace "$" "$$" . | toJson }}
+{{- end -}}
+
 {{- define "finetune.flag" -}}
-{{- if not (kindIs "invalid" .value) }}
-- {{ printf "--%s=%s" .name (toString .value) | toJson }}
+{{- $v := .value -}}
+{{- if and (kindIs "float64" $v) (eq $v (float64 (int64 $v))) }}{{ $v = int64 $v }}{{ end -}}
+{{- if not (kindIs "invalid" $v) }}
+{{ include "finetune.arg" (printf "--%s=%s" .name (toString $v)) }}
 {{- end -}}
 {{- end -}}
 
@@ -18,6 +29,13 @@ unchanged. A null value renders no flag and the trainer's default applies.
 {{- end -}}
 {{- if not (or $t.datasetName $t.dataFile) -}}
 {{- fail "distributed.train: set datasetName (a Hub dataset id) or dataFile (a file on the volume)" -}}
+{{- end -}}
+{{- /* Anything else is on the pod's emptyDir /tmp and is gone when the pod ends. */ -}}
+{{- $volume := printf "%s/" (trimSuffix "/" .Values.storage.pvcMountPath) -}}
+{{- range $name, $path := dict "distributed.train.outputDir" $t.outputDir "distributed.train.loggingDir" $t.loggingDir "distributed.train.dataFile" (ternary nil $t.dataFile (not (empty $t.datasetName))) -}}
+{{- if and $path (not (hasPrefix $volume (toString $path))) -}}
+{{- fail (printf "%s (%s) is not on the shared volume: it must lie under storage.pvcMountPath (%s), or it is lost with the pod" $name $path $volume) -}}
+{{- end -}}
 {{- end -}}
 {{- $flags := list
   (list "model_name_or_path" $d.modelNameOrPath)
@@ -69,7 +87,10 @@ unchanged. A null value renders no flag and the trainer's default applies.
 - "--lora_target_modules"
 {{- $modules := kindIs "string" . | ternary (regexSplit "[\\s,]+" (trim (toString .)) -1) . }}
 {{- range $modules }}
-- {{ toString . | toJson }}
+{{ include "finetune.arg" (toString .) }}
 {{- end }}
+{{- end }}
+{{- range $d.extraArgs }}
+{{ include "finetune.arg" . }}
 {{- end }}
 {{- end -}}

@@ -3,8 +3,13 @@ Names, labels and the pieces shared by the trainer pods. Objects keep the refere
 (<name>-pytorchjob, -pvc, -secret, -dataaccess) so its documented kubectl commands still apply.
 */}}
 
+{{- /* Object names add up to 12 characters (-pytorchjob) and must be DNS-1035 labels. */ -}}
 {{- define "finetune.name" -}}
-{{- default .Release.Name .Values.metadata.name | trunc 40 | trimSuffix "-" -}}
+{{- $name := default .Release.Name .Values.metadata.name -}}
+{{- if or (gt (len $name) 40) (not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name)) -}}
+{{- fail (printf "name %q (metadata.name, else the release name) must be at most 40 characters of lowercase letters, digits and '-', starting with a letter and not ending with '-'" $name) -}}
+{{- end -}}
+{{- $name -}}
 {{- end -}}
 
 {{- define "finetune.namespace" -}}
@@ -41,6 +46,9 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{/* Pod-level securityContext: only the fields that are set. */}}
 {{- define "finetune.podSecurityContext" -}}
 {{- $sc := .Values.securityContext -}}
+{{- if and (eq (toString $sc.runAsUser) "0") $sc.runAsNonRoot -}}
+{{- fail "securityContext.runAsUser 0 (root) contradicts runAsNonRoot true: every pod would fail to start; give a non-zero uid" -}}
+{{- end -}}
 {{- range $field := list "runAsUser" "runAsGroup" "fsGroup" "runAsNonRoot" -}}
 {{- if not (kindIs "invalid" (index $sc $field)) }}
 {{ $field }}: {{ index $sc $field }}
@@ -70,7 +78,7 @@ One value for request and limit (Guaranteed QoS). Takes (dict "single" X "reques
 {{- $r := .request -}}
 {{- $l := .limit -}}
 {{- if and (not (kindIs "invalid" $r)) (not (kindIs "invalid" $l)) (ne (toString $r) (toString $l)) -}}
-{{- fail (printf "resources.%sRequest (%v) differs from resources.%sLimit (%v): set resources.%s alone; requests must equal limits for Guaranteed QoS" .name $r .name $l .name .name) -}}
+{{- fail (printf "resources.%sRequest (%v) differs from resources.%sLimit (%v): set resources.%s alone; requests must equal limits for Guaranteed QoS" .name $r .name $l .name) -}}
 {{- end -}}
 {{- $v := coalesce $l $r .single -}}
 {{- if kindIs "invalid" $v -}}

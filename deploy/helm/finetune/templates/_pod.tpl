@@ -34,10 +34,10 @@ spec:
       env:
         - name: HOME
           value: /tmp
-        {{- if regexMatch "^[0-9]+$" $cpu }}
+        {{- /* One thread per whole core of the quota ("2000m" and "2.5" give 2): libgomp would
+               otherwise start one per CPU of the node. */}}
         - name: OMP_NUM_THREADS
-          value: {{ $cpu | quote }}
-        {{- end }}
+          value: {{ max 1 (ternary (div (atoi (trimSuffix "m" $cpu)) 1000) (int (floor (float64 $cpu))) (hasSuffix "m" $cpu)) | toString | quote }}
         {{- $envVars := dict
           "HF_HOME" $v.envVars.hfHome
           "HF_HUB_CACHE" $v.envVars.transformersCache
