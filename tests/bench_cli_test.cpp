@@ -29,7 +29,7 @@ TEST_F(BenchCli, TimesStepsOfTheModelAndReportsThroughputAndMemory) {
   EXPECT_NE(r.output.find("(warm-up, not timed)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("step 3:"), std::string::npos) << r.output;
   // Throughput, model FLOPs and utilisation come from the timed steps and the measured peak.
-  const std::regex result(R"(result: 2 x 32 tokens per step, median [0-9.]+ s of 2: [0-9.]+ tokens/s; )"
+  const std::regex result(R"(result: 2 x 32 tokens per step, median [0-9.]+ s of 2 \([0-9.]+-[0-9.]+ s\): [0-9.]+ tokens/s; )"
                           R"([0-9.]+ MFLOP per token = [0-9.]+ GFLOP/s, [0-9]+% of the [a-z0-9_+]+ peak)");
   EXPECT_TRUE(std::regex_search(r.output, result)) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(memory: peak RSS [0-9.]+ MiB; planned [0-9.]+ MiB)")))
@@ -63,7 +63,10 @@ TEST_F(BenchCli, TakesATrainCommandLineAndRefusesBadFlags) {
         {" --bench_warmup -1", "error: --bench_warmup must be 0 or more"},
         {" --bench_step 2", "unknown flag --bench_step; did you mean --bench_steps?"},
         {" --lora_target_modules vproj", "vproj"},
-        {" --random_weights maybe", "--random_weights"}}) {
+        {" --random_weights maybe", "--random_weights"},
+        // 0 reached the model's planner ("Model::plan: empty batch"), -5 an out-of-memory message.
+        {" --max_seq_length 0", "--max_seq_length 0 is too small; use 8 or more"},
+        {" --max_seq_length -5", "--max_seq_length -5 is too small"}}) {
     r = run_finetune(base(model) + flags);
     EXPECT_EQ(r.exit_code, 1) << flags << "\n" << r.output;
     EXPECT_NE(r.output.find(expected), std::string::npos) << flags << "\n" << r.output;

@@ -60,6 +60,14 @@ TEST(DataTokenize, Llama2ChatLiteralSpecialsNotDoubled) {
   EXPECT_EQ(count_trained(out.example), 4u);
 }
 
+// ChatML templates (Qwen) end a turn with "<|im_end|>\n": the EOS is inside the reply, not last,
+// and a second one was appended after the newline.
+TEST(DataTokenize, AReplyHoldingEosGetsNoSecondOne) {
+  const auto out = tokenize_example({"ab", "c</s>\n", false}, tok, 64, false);
+  EXPECT_EQ(std::count(out.example.ids.begin(), out.example.ids.end(), 2), 1) << ::testing::PrintToString(out.example.ids);
+  EXPECT_EQ(out.example.ids.back(), '\n' + 3);
+}
+
 TEST(DataTokenize, TextFormatTrainsEverything) {
   const auto out = tokenize_example(format_text("xyz"), tok, 16, false);
   EXPECT_EQ(out.example.labels, out.example.ids);

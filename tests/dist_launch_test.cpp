@@ -96,6 +96,19 @@ TEST(DistLaunch, ElasticNodeCountsAreAFixedSizeOrAClearRefusal) {
   EXPECT_NE(usage_error({{"PET_NODE_RANK", "0"}, {"PET_NNODES", "3:x"}}).find("PET_NNODES"), std::string::npos);
 }
 
+// A port in MASTER_ADDR was resolved as part of a host name until --dist_timeout, then reported
+// as a retryable network failure.
+TEST(DistLaunch, AnAddressWithAPortOrSpacesIsAUsageError) {
+  EXPECT_NE(usage_error({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1:29500"}})
+                .find("MASTER_ADDR='127.0.0.1:29500' is not a host name or address; give the port in MASTER_PORT"),
+            std::string::npos);
+  EXPECT_NE(usage_error({{"PET_NODE_RANK", "1"}, {"PET_NNODES", "2"}, {"PET_MASTER_ADDR", "bad host"}})
+                .find("PET_MASTER_ADDR='bad host' is not a host name or address"),
+            std::string::npos);
+  expect_launch(detect({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "fd00::1"}}), 1, 2, "fd00::1", 29500,
+                "RANK/WORLD_SIZE");
+}
+
 TEST(DistLaunch, HostnameDomainIsIgnoredAndIpv6EndpointParses) {
   expect_launch(detect({{"HOSTNAME", "w-12.example.org"}, {"PET_NNODES", "16"}, {"PET_RDZV_ENDPOINT", "[fd00::1]:7000"}}),
                 12, 16, "fd00::1", 7000, "HOSTNAME/PET_NNODES/PET_RDZV_ENDPOINT");

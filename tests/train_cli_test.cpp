@@ -1,7 +1,9 @@
 // `finetune train` and `finetune eval` end to end on a tiny model made on the fly: flags, config
 // files, dry runs, outputs, refusing to clobber, exact resume after SIGKILL and after SIGTERM.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -85,7 +87,9 @@ TEST_F(TrainFixture, SizesPastAnyRunAreRefusedByName) {
         // CLI11 read an empty number as the default, and -1 or 1e20 as the seed 2^64 - 1.
         {" --learning_rate ''", "--learning_rate: needs a number, got an empty value"},
         {" --seed -1", "--seed: must be a whole number from 0 to 18446744073709551615, got -1"},
-        {" --dataset_seed 99999999999999999999", "--dataset_seed: must be a whole number"}}) {
+        {" --dataset_seed 99999999999999999999", "--dataset_seed: must be a whole number"},
+        // 1e10 s overflowed the milliseconds into an instant timeout, which exits 200 (retry).
+        {" --dist_timeout 1e10", "--dist_timeout must be a number of seconds in (0, 604800]"}}) {
     const auto r = run_finetune(base(root / "out") + flags + " --dry_run");
     EXPECT_EQ(r.exit_code, 1) << flags << "\n" << r.output;
     EXPECT_NE(r.output.find(expected), std::string::npos) << flags << "\n" << r.output;
@@ -158,6 +162,23 @@ TEST_F(TrainFixture, EvalOfAModelWithNanWeightsIsAnError) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("error: the loss is NaN: the model's weights hold NaN or Inf values"), std::string::npos)
       << r.output;
+}
+
+// Two runs given one --output_dir both "succeeded", interleaving checkpoints and metrics and
+// leaving one run's adapter: the second is now refused while the first holds the directory.
+TEST_F(TrainFixture, ASecondRunInTheSameOutputDirIsRefused) {
+  fs::create_directories(root / "out");
+  const int fd = ::open((root / "out" / ".finetune.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  ASSERT_EQ(::write(fd, "4242", 4), 4);
+  auto r = run_finetune(base(root / "out") + " --max_steps 1");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("is in use by another finetune run (pid 4242)"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(root / "out" / "adapter_model.safetensors"));
+  ::close(fd);  // the first run ends: the directory is free again
+  r = run_finetune(base(root / "out") + " --max_steps 1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
 // --overwrite_output_dir with --output_dir set to the model's own directory deleted the model's

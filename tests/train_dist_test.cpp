@@ -169,4 +169,41 @@ TEST_F(DistFixture, AKilledRankStopsTheOtherWithTheRetryableCodeAndARestartFinis
   EXPECT_TRUE(fs::exists(root / "out" / "adapter_model.safetensors"));
 }
 
+// Ranks with different flags trained apart (another learning rate: both exited 0) or failed as a
+// network error (another --max_steps: exit 200, retried forever by a Kubernetes job).
+TEST_F(DistFixture, RanksStartedWithDifferentFlagsAllStopWithAUsageError) {
+  const int port = ft::dist::test::free_port();
+  std::vector<pid_t> pids;
+  for (int rank = 0; rank < 2; ++rank)
+    pids.push_back(ft::test::spawn_finetune(
+        args(root / "out", 2, rank == 0 ? "--max_steps 2" : "--max_steps 2 --learning_rate 1"),
+        root / ("mixed" + std::to_string(rank) + ".log"),
+        "OMP_NUM_THREADS=1 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) +
+            " WORLD_SIZE=2 RANK=" + std::to_string(rank)));
+  for (int rank = 0; rank < 2; ++rank) {
+    const std::string log = read_file(root / ("mixed" + std::to_string(rank) + ".log"));
+    EXPECT_EQ(ft::test::wait_exit_code(pids[size_t(rank)]), ft::kExitUsage) << log;
+  }
+  const std::string log = read_file(root / "mixed0.log");
+  EXPECT_NE(log.find("1 of 2 ranks were started with flags other than rank 0's"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(root / "out" / "adapter_model.safetensors"));
+}
+
+// SIGTERM to one rank stops both (the stop is all-reduced); the other exited 128, a code neither the
+// chart's restart policy nor the docs know, and rank 1 named an empty checkpoint path.
+TEST_F(DistFixture, SigtermToOneRankStopsBothWithTheSignalCode) {
+  const auto pids = launch(2, args(root / "out", 2, "--max_steps 400 --save_strategy no"), "term");
+  for (int i = 0; i < 3000 && read_file(root / "term0.log").find("'loss'") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  kill(pids[1], SIGTERM);
+  const int code0 = ft::test::wait_exit_code(pids[0]), code1 = ft::test::wait_exit_code(pids[1]);
+  if (code0 == 0) GTEST_SKIP() << "the run finished before SIGTERM arrived";
+  const std::string log0 = read_file(root / "term0.log"), log1 = read_file(root / "term1.log");
+  EXPECT_EQ(code1, 143) << log1;
+  EXPECT_EQ(code0, 143) << log0;
+  EXPECT_NE(log0.find("stopped with a rank that was signalled"), std::string::npos) << log0;
+  EXPECT_NE(log1.find("stopped by SIGTERM at step"), std::string::npos) << log1;
+  EXPECT_EQ(log1.find(";  holds"), std::string::npos) << log1;
+}
+
 }  // namespace

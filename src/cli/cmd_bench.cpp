@@ -8,6 +8,7 @@
 // data-parallel run steps each rank at about this rate (plus the gradient all-reduce).
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -66,6 +67,8 @@ void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
   const ResolvedTrain r = resolve_train_flags(train_flags, /*needs_data=*/false);
   if (flags.steps < 1) fail_usage("--bench_steps must be at least 1 (the timed optimizer steps)");
   if (flags.warmup < 0) fail_usage("--bench_warmup must be 0 or more (the untimed steps before them)");
+  if (r.data.max_seq_length < 8)
+    fail_usage("--max_seq_length " + std::to_string(r.data.max_seq_length) + " is too small; use 8 or more");
   const bool random_weights = bool_value("--random_weights", flags.random_weights, false);
   const int64_t B = r.train.per_device_train_batch_size, T = r.data.max_seq_length;
   const DType dtype = r.bf16 ? DType::BF16 : DType::F32;
@@ -76,6 +79,12 @@ void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
   const std::string dir = hub::resolve_model(flags.train.model.model_name_or_path,
                                              {.revision = flags.train.model.model_revision});
   const ModelConfig config = load_model_config((fs::path(dir) / "config.json").string());
+  if (T > config.max_position_embeddings)
+    std::printf("note: --max_seq_length %lld is beyond the model's max_position_embeddings %d\n",
+                static_cast<long long>(T), config.max_position_embeddings);
+  if (r.train.gradient_accumulation_steps > 1)
+    std::printf("note: each timed step is one micro-batch; an optimizer step of this run takes %lld of them\n",
+                static_cast<long long>(r.train.gradient_accumulation_steps));
   const MemoryPlan plan = plan_run_memory(config, train_shape(r, T), baseline, baseline);
   check_plan_fits(plan, memory_limit_bytes());
   Model model = random_weights ? Model(config, benchmark_weights(config, dtype)) : Model::load(dir, dtype);
@@ -121,10 +130,11 @@ void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
   const double tokens_per_s = double(B * T) / t.median;
   const double flops = training_flops_per_token(config, r.use_lora ? &r.lora : nullptr, T);
   const double achieved = flops * tokens_per_s / 1e9;
-  std::printf("result: %lld x %lld tokens per step, median %.2f s of %d: %.1f tokens/s; %.1f MFLOP per "
-              "token = %.1f GFLOP/s, %.0f%% of the %s peak\n",
-              static_cast<long long>(B), static_cast<long long>(T), t.median, flags.steps, tokens_per_s,
-              flops / 1e6, achieved, 100.0 * achieved / peak.gflops, peak.isa.c_str());
+  const auto [fastest, slowest] = std::minmax_element(t.seconds.begin(), t.seconds.end());
+  std::printf("result: %lld x %lld tokens per step, median %.2f s of %d (%.2f-%.2f s): %.1f tokens/s; %.1f "
+              "MFLOP per token = %.1f GFLOP/s, %.0f%% of the %s peak\n",
+              static_cast<long long>(B), static_cast<long long>(T), t.median, flags.steps, *fastest, *slowest,
+              tokens_per_s, flops / 1e6, achieved, 100.0 * achieved / peak.gflops, peak.isa.c_str());
   std::printf("memory: peak RSS %s; planned %s (finetune train adds the tokenized dataset)\n",
               format_bytes(peak_resident_bytes()).c_str(), format_bytes(plan.total()).c_str());
 }

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -18,6 +19,7 @@
 #include "cli/run_setup.h"
 #include "cli/train_flags.h"
 #include "core/error.h"
+#include "core/fnv1a.h"
 #include "core/process_memory.h"
 #include "formats/atomic_file.h"
 #include "formats/hf_files.h"
@@ -105,9 +107,15 @@ void finish_run(Trainer& trainer, const Trainable& trainable, const RunSetup& s,
   if (options.do_train) {
     const TrainResult result = trainer.train();
     if (result.interrupted) {
-      const int sig = g_signal.load();
-      const std::string message = std::string("stopped by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + " at step " +
-                                  std::to_string(result.global_step) + "; " + result.last_checkpoint +
+      // A rank stops with the others when any of them was signalled (the stop is all-reduced):
+      // without a signal of its own it exits as if SIGTERMed (it was 128), and only rank 0 knows
+      // the checkpoint's path.
+      const int own = g_signal.load(), sig = own ? own : SIGTERM;
+      const std::string cause = own ? std::string("stopped by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM")
+                                    : std::string("stopped with a rank that was signalled");
+      const std::string where = rank0 && !result.last_checkpoint.empty() ? result.last_checkpoint
+                                                                         : "the newest checkpoint in --output_dir";
+      const std::string message = cause + " at step " + std::to_string(result.global_step) + "; " + where +
                                   " holds the state and a restart with --resume_from_checkpoint auto continues from it";
       trainer.report_status("stopped", result.global_step, message);
       throw Error(128 + sig, message);
@@ -145,6 +153,23 @@ void finish_run(Trainer& trainer, const Trainable& trainable, const RunSetup& s,
   }
 }
 
+// Ranks started with different flags trained apart silently (another learning rate or batch) or
+// failed later as if the network had (another --max_steps): every rank compares its flags' hash
+// with rank 0's, and all of them stop when any differs.
+void check_ranks_share_flags(const CLI::App& cmd, dist::Communicator& comm) {
+  if (comm.world_size() == 1) return;
+  const std::string text = flag_values_json(cmd).dump();
+  const uint64_t own = fnv1a(std::as_bytes(std::span(text.data(), text.size())));
+  uint64_t first = own;
+  comm.broadcast(std::as_writable_bytes(std::span(&first, 1)), 0);
+  double differing = first != own ? 1.0 : 0.0;
+  comm.all_reduce_sum(std::span(&differing, 1));
+  if (differing > 0)
+    fail_usage(std::to_string(static_cast<int>(differing)) + " of " + std::to_string(comm.world_size()) +
+               " ranks were started with flags other than rank 0's (compare the pods' command lines, or "
+               "run_config.json's args): start every rank with the same flags");
+}
+
 void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   reject_unknown_flags(cmd);
   const ResolvedTrain r = resolve_train_flags(flags);
@@ -152,6 +177,7 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   const int64_t baseline = measure_runtime_baseline(r.bf16);
   RunSetup s = open_run(flags.model, r.data, flags.dry_run ? dist::LaunchInfo{} : dist::detect_launch(),
                         flags.dist_timeout);
+  check_ranks_share_flags(cmd, *s.comm);
   const bool rank0 = s.comm->rank() == 0;
   const auto say = [&](const std::string& line) {
     if (rank0) std::printf("%s\n", line.c_str()), std::fflush(stdout);
@@ -168,6 +194,8 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   if (std::error_code ec; fs::equivalent(options.output_dir, s.model_dir, ec))
     fail_usage("--output_dir " + options.output_dir + " is the model directory (--model_name_or_path); "
                "give the run a directory of its own");
+  std::optional<OutputDirLock> lock;
+  if (rank0 && !flags.dry_run) lock.emplace(options.output_dir);
   const OutputDirDecision decision = decide_output_dir(options.output_dir, options.resume_from_checkpoint,
                                                        options.overwrite_output_dir, options.do_train);
   options.resume_from_checkpoint = decision.resume_from;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/error.h"
 #include "hub/hub.h"
 
 namespace ft::cli {
@@ -9,6 +10,9 @@ namespace ft::cli {
 RunSetup open_run(const ModelFlags& model, data::DataOptions data, const dist::LaunchInfo& launch,
                   double timeout_seconds) {
   RunSetup s;
+  // Beyond a week the milliseconds overflowed into an instant timeout (and a retry loop).
+  if (!(timeout_seconds > 0 && timeout_seconds <= 604800))
+    fail_usage("--dist_timeout must be a number of seconds in (0, 604800] (a week at most)");
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   s.comm = dist::connect(launch, timeout);
   const bool rank0 = s.comm->rank() == 0;

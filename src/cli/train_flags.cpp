@@ -117,7 +117,6 @@ ResolvedTrain resolve_train_flags(const TrainFlags& f, bool needs_data) {
   constexpr std::array<std::string_view, 6> kLevels = {"debug", "info", "warning", "error", "critical", "passive"};
   if (std::find(kLevels.begin(), kLevels.end(), f.log_level) == kLevels.end())
     fail_usage("--log_level \"" + f.log_level + "\" is not a level; use debug, info, warning, error or critical");
-  if (!(f.dist_timeout > 0)) fail_usage("--dist_timeout must be a positive number of seconds");
   if (f.model.model_name_or_path.empty()) fail_usage("--model_name_or_path is required");
 
   DataFlags data = f.data;

@@ -2,6 +2,7 @@
 // small function returning nullopt when its variables are absent, so the order lives in one place.
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
@@ -87,6 +88,11 @@ std::optional<Endpoint> address_and_port(const EnvLookup& env, const std::string
                                          const std::string& port_var) {
   auto addr = env(addr_var);
   if (!addr) return std::nullopt;
+  // "host:port" here was resolved as a host name until the timeout, then reported as retryable.
+  const bool ipv6 = std::count(addr->begin(), addr->end(), ':') > 1;
+  if (addr->find_first_of(" \t/") != std::string::npos || (!ipv6 && addr->find(':') != std::string::npos))
+    fail_usage(addr_var + "='" + *addr + "' is not a host name or address" +
+               (addr->find(':') != std::string::npos ? "; give the port in " + port_var : std::string()));
   Endpoint e{*addr, kDefaultPort};
   if (auto port = env(port_var)) e.port = parse_port(port_var, *port);
   return e;

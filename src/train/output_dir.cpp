@@ -1,5 +1,10 @@
 #include "train/output_dir.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 
 #include "core/error.h"
@@ -68,6 +73,30 @@ OutputDirDecision decide_output_dir(const std::string& output_dir, const std::st
   if (!previous.empty())
     d.note = "--overwrite_output_dir: removing the previous run (" + join(previous) + ") from " + output_dir;
   return d;
+}
+
+OutputDirLock::OutputDirLock(const std::string& output_dir) {
+  fs::create_directories(output_dir);
+  const std::string path = (fs::path(output_dir) / ".finetune.lock").string();
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) return;  // an unwritable directory fails later with its own message
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const bool held = errno == EWOULDBLOCK;
+    char pid[32] = {};
+    if (held && ::pread(fd_, pid, sizeof pid - 1, 0) < 0) pid[0] = 0;
+    ::close(fd_);
+    fd_ = -1;
+    if (held)
+      fail_usage("--output_dir " + output_dir + " is in use by another finetune run (pid " +
+                 std::string(pid[0] ? pid : "unknown") + "); give this run a directory of its own");
+    return;  // no locks on this file system
+  }
+  const std::string mine = std::to_string(::getpid());
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, mine.data(), mine.size(), 0) < 0) return;
+}
+
+OutputDirLock::~OutputDirLock() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void clear_previous_run(const std::string& output_dir) {

@@ -19,6 +19,21 @@ struct OutputDirDecision {
 OutputDirDecision decide_output_dir(const std::string& output_dir, const std::string& resume_flag,
                                     bool overwrite, bool do_train);
 
+// Held by rank 0 for a whole run: a second run given the same directory (which used to interleave
+// both runs' checkpoints, logs and adapter silently) is a usage error naming the holder's pid.
+// The lock is flock(2) on <output_dir>/.finetune.lock, released when the process ends however it
+// ends; where the file system has no locks (some NFS mounts) it is skipped.
+class OutputDirLock {
+ public:
+  explicit OutputDirLock(const std::string& output_dir);
+  ~OutputDirLock();
+  OutputDirLock(const OutputDirLock&) = delete;
+  OutputDirLock& operator=(const OutputDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 // Removes checkpoints, final outputs and run records (metrics.jsonl, status.json, ...); keeps the
 // tokenized-data cache (.cache) and TensorBoard runs/.
 void clear_previous_run(const std::string& output_dir);
