@@ -76,7 +76,8 @@ FormattedExample format_record(const Record& r, PromptFormat f, const DataOption
 
 std::string cache_key(const DataOptions& opt, PromptFormat f, const std::string& file,
                       const DataContext& ctx) {
-  std::string material = "finetune-tokens-v1\n";
+  // v2: a reply that holds EOS gets no second one; v1 caches tokenized ChatML replies with two.
+  std::string material = "finetune-tokens-v2\n";
   material += "data " + sha256_file_hex(file) + "\n";
   for (const char* name : {"tokenizer.model", "tokenizer.json", "tokenizer_config.json",
                            "special_tokens_map.json", "generation_config.json"}) {
