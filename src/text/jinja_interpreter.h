@@ -14,6 +14,7 @@ struct RenderLimits {
   int64_t max_loop_iterations = 1'000'000;  // per render, all loops together
   int max_call_depth = 50;                  // nested macro calls
   size_t max_output_bytes = size_t{1} << 28;
+  size_t max_sequence_length = size_t{1} << 28;  // longest string or list built on the way
 };
 
 // `variables` are added to (and may shadow) the builtin globals: range, namespace, dict,

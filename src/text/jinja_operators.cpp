@@ -24,7 +24,7 @@ void check_overflow(bool overflow) {
 Value repeat(const Value& seq, int64_t times) {
   const size_t n = times > 0 ? static_cast<size_t>(times) : 0;
   const size_t len = seq.is_string() ? seq.as_string().size() : seq.as_list().size();
-  if (len != 0 && n > kMaxSequenceLength / len)
+  if (len != 0 && n > sequence_limit() / len)
     throw TemplateError(0, "sequence repetition result is too large");
   if (seq.is_string()) {
     std::string out;

@@ -88,6 +88,16 @@ std::string Value::str() const {
   return repr();
 }
 
+size_t& sequence_limit() {
+  thread_local size_t limit = size_t{1} << 28;
+  return limit;
+}
+
+void check_sequence_length(size_t n) {
+  if (n > sequence_limit())
+    throw TemplateError(0, "a string or list would exceed " + std::to_string(sequence_limit()) + " elements");
+}
+
 namespace {
 
 // Python's repr, with its guard for containers that hold themselves: `[...]` / `{...}` where a

@@ -26,12 +26,11 @@ class TemplateError : public std::runtime_error {
   int line_;
 };
 
-// Strings and lists longer than this are refused, so `'x' * 10**12`, a string doubled in a loop
-// or a runaway replace fails instead of exhausting memory.
-inline constexpr size_t kMaxSequenceLength = size_t{1} << 28;
-inline void check_sequence_length(size_t n) {
-  if (n > kMaxSequenceLength) throw TemplateError(0, "a string or list would exceed 2^28 elements");
-}
+// The longest string or list a render may build (RenderLimits::max_sequence_length, 2^28 unless a
+// render on this thread set another), so `'x' * 10**12`, a string doubled in a loop or a runaway
+// replace fails instead of exhausting memory.
+size_t& sequence_limit();
+void check_sequence_length(size_t n);
 
 class Value;
 using List = std::vector<Value>;
