@@ -145,6 +145,14 @@ TEST_F(TrainFixture, OutputDirThatIsAFileIsNamedAsSuch) {
               std::string::npos) << r.output;
   }
   EXPECT_EQ(read_file(root / "afile"), "x");
+  // Below a file: the directory cannot be created (a raw std::filesystem message before).
+  const auto r = run_finetune(base(root / "afile" / "out") + " --max_steps 1");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output.rfind("error: --output_dir " + (root / "afile" / "out").string() + ": cannot create it: " +
+                               (root / "afile").string() + " is a file",
+                           0),
+            0u)
+      << r.output;
 }
 
 // NaN weights made eval print {'eval_loss': nan} and exit 0.

@@ -1,8 +1,12 @@
 #include "cli/flag_values.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <numeric>
 #include <vector>
@@ -86,9 +90,23 @@ CLI::Validator numeric_text(bool unsigned_integer) {
 }
 
 void check_directory_flag(std::string_view flag, const std::string& path) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (!path.empty() && std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec))
-    fail_usage(std::string(flag) + " " + path + " is a file, not a directory; name a directory (it is created if missing)");
+  if (path.empty()) return;
+  if (fs::exists(path, ec)) {
+    if (!fs::is_directory(path, ec))
+      fail_usage(std::string(flag) + " " + path + " is a file, not a directory; name a directory (it is created if missing)");
+    return;
+  }
+  // Not there yet: it is created under its nearest existing ancestor, which must be a directory
+  // this process may write (else the first write, the token cache's, fails with its own message).
+  fs::path above = fs::absolute(path, ec).parent_path();
+  while (!above.empty() && !fs::exists(above, ec) && above != above.parent_path()) above = above.parent_path();
+  if (!fs::is_directory(above, ec))
+    fail_usage(std::string(flag) + " " + path + ": cannot create it: " + above.string() + " is a file");
+  if (::access(above.c_str(), W_OK | X_OK) != 0)
+    fail_usage(std::string(flag) + " " + path + ": cannot create it in " + above.string() + " (" +
+               std::strerror(errno) + ")");
 }
 
 void reject_unknown_flags(const CLI::App& app) {

@@ -76,7 +76,8 @@ OutputDirDecision decide_output_dir(const std::string& output_dir, const std::st
 }
 
 OutputDirLock::OutputDirLock(const std::string& output_dir) {
-  fs::create_directories(output_dir);
+  if (std::error_code ec; !fs::create_directories(output_dir, ec) && ec)
+    fail_usage("--output_dir " + output_dir + ": cannot create it (" + ec.message() + ")");
   const std::string path = (fs::path(output_dir) / ".finetune.lock").string();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) return;  // an unwritable directory fails later with its own message
