@@ -86,6 +86,20 @@ TEST(DataPipeline, ChatRecordsTrainOnTheLastReply) {
   EXPECT_NE(ex.ids[1], 1);
 }
 
+// A template that fails on one record gave only the template's line: in a large file the record
+// could not be found.
+TEST(DataPipeline, ATemplateErrorNamesTheRecord) {
+  ft::test::FakeByteTokenizer with_template;
+  with_template.chat_template =
+      "{% for m in messages %}{% if m['content'] == 'Black' %}{{ raise_exception('no black') }}{% endif %}"
+      "{{ m['content'] }}{% endfor %}";
+  DataOptions opt;
+  opt.train_file = fixture("chat_small.jsonl");
+  const std::string msg = ft::test::input_error([&] { prepare_dataset(opt, {with_template, "m", ""}); });
+  EXPECT_EQ(msg.rfind(opt.train_file + ": record 3 (line 3): ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("no black"), std::string::npos) << msg;
+}
+
 TEST(DataPipeline, WrongFormatForShapeIsRejected) {
   DataOptions opt;
   opt.train_file = fixture("alpaca_small.json");

@@ -131,9 +131,16 @@ LoadedFile load_file(const std::string& file, const DataOptions& opt, const Data
   std::optional<ChatTemplateSource> tmpl;
   if (out.format == PromptFormat::kChatTemplate) tmpl = chat_source(ctx);
   out.tokens.examples.reserve(recs.items.size());
-  for (const Record& r : recs.items) {
-    TokenizeOutcome t = tokenize_example(format_record(r, out.format, opt, tmpl ? &*tmpl : nullptr),
-                                         ctx.tokenizer, opt.max_seq_length, opt.train_on_inputs);
+  for (size_t i = 0; i < recs.items.size(); ++i) {
+    FormattedExample formatted;
+    try {
+      formatted = format_record(recs.items[i], out.format, opt, tmpl ? &*tmpl : nullptr);
+    } catch (const Error& e) {  // a chat template that fails on one record: say which
+      const std::string where = recs.items.size() == raw.records.size() ? record_location(i, raw.records[i])
+                                                                         : "record " + std::to_string(i + 1);
+      throw Error(e.exit_code(), file + ": " + where + ": " + e.what());
+    }
+    TokenizeOutcome t = tokenize_example(formatted, ctx.tokenizer, opt.max_seq_length, opt.train_on_inputs);
     out.tokens.examples.push_back(std::move(t.example));
     out.tokens.truncated.push_back(t.truncated ? 1 : 0);
   }
