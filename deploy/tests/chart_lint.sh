@@ -48,6 +48,7 @@ expect_rejected "modelNameOrPath" -f <(printf 'distributed:\n  modelNameOrPath:\
 expect_rejected "outputDir" -f <(printf 'distributed:\n  train:\n    outputDir:\n')
 expect_rejected "runAsNonRoot" --set securityContext.runAsUser=0
 expect_rejected "extraArgs" --set 'distributed.extraArgs={gradient_checkpointing}'
+expect_rejected "secret.encodedToken is not base64" --set 'secret.encodedToken=not base64!'
 expect_rejected "resources.cpuRequest (4) differs from resources.cpuLimit (8): set resources.cpu alone; requests must equal limits for Guaranteed QoS" \
   --set resources.cpuRequest=4 --set resources.cpuLimit=8
 expect_rejected "not both" --set secret.token=a --set secret.encodedToken=Yg==

@@ -21,6 +21,8 @@ done
 
 render
 expect 'readOnlyRootFilesystem: true' "defaults"
+expect 'automountServiceAccountToken: false' "defaults: no API token in the pods"
+expect 'fsGroupChangePolicy: OnRootMismatch' "defaults: fsGroup without re-owning the volume at each start"
 expect 'mountPath: /tmp$' "defaults: writable /tmp"
 expect 'medium: Memory' "defaults: /dev/shm in memory"
 expect 'sizeLimit: "4Gi"' "defaults: /dev/shm size limit"

@@ -54,6 +54,9 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{ $field }}: {{ index $sc $field }}
 {{- end -}}
 {{- end }}
+{{- if not (kindIs "invalid" $sc.fsGroup) }}
+fsGroupChangePolicy: OnRootMismatch  # not a walk over the whole volume at every pod start
+{{- end }}
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}

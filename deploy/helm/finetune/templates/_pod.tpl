@@ -13,6 +13,7 @@ metadata:
     {{- include "finetune.labels" (dict "root" . "component" "trainer") | nindent 4 }}
 spec:
   terminationGracePeriodSeconds: {{ int $v.job.terminationGracePeriodSeconds }}
+  automountServiceAccountToken: false  # the trainer never calls the Kubernetes API
   securityContext:
     {{- include "finetune.podSecurityContext" . | trim | nindent 4 }}
   {{- $nodeSelector := deepCopy (default dict $v.resources.nodeSelector) }}
