@@ -135,10 +135,9 @@ LoadedFile load_file(const std::string& file, const DataOptions& opt, const Data
     FormattedExample formatted;
     try {
       formatted = format_record(recs.items[i], out.format, opt, tmpl ? &*tmpl : nullptr);
-    } catch (const Error& e) {  // a chat template that fails on one record: say which
-      const std::string where = recs.items.size() == raw.records.size() ? record_location(i, raw.records[i])
-                                                                         : "record " + std::to_string(i + 1);
-      throw Error(e.exit_code(), file + ": " + where + ": " + e.what());
+    } catch (const Error& e) {
+      // A chat template that fails on one record: say which (apply_schema keeps one per raw record).
+      throw Error(e.exit_code(), file + ": " + record_location(i, raw.records[i]) + ": " + e.what());
     }
     TokenizeOutcome t = tokenize_example(formatted, ctx.tokenizer, opt.max_seq_length, opt.train_on_inputs);
     out.tokens.examples.push_back(std::move(t.example));

@@ -92,8 +92,9 @@ OutputDirLock::OutputDirLock(const std::string& output_dir) {
                  std::string(pid[0] ? pid : "unknown") + "); give this run a directory of its own");
     return;  // no locks on this file system
   }
+  // The pid only feeds a second run's message, so a failed write is let pass.
   const std::string mine = std::to_string(::getpid());
-  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, mine.data(), mine.size(), 0) < 0) return;
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, mine.data(), mine.size(), 0) < 0) return;
 }
 
 OutputDirLock::~OutputDirLock() {
