@@ -1,7 +1,6 @@
 #include "text/jinja_interpreter.h"
 
 #include <unordered_map>
-#include <unordered_set>
 
 #include "text/jinja_builtins.h"
 #include "text/jinja_operators.h"
@@ -21,7 +20,7 @@ class Interpreter {
   // A namespace given itself (directly or through a list) is a shared_ptr cycle: emptying every
   // namespace this render assigned to frees them (LeakSanitizer found one per such render).
   ~Interpreter() {
-    for (Value& ns : assigned_namespaces_) ns.as_namespace().attrs = Dict{};
+    for (auto& [ns, value] : assigned_) value.as_namespace().attrs = Dict{};
   }
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
@@ -148,7 +147,7 @@ class Interpreter {
     Value target = lookup(s.targets[0]);
     if (!target.is_namespace())
       throw TemplateError(0, "cannot assign attribute on non-namespace object '" + s.targets[0] + "'");
-    if (assigned_.insert(&target.as_namespace()).second) assigned_namespaces_.push_back(target);
+    assigned_.try_emplace(&target.as_namespace(), target);
     target.as_namespace().attrs.set(s.attr, std::move(value));
   }
 
@@ -282,8 +281,7 @@ class Interpreter {
 
   const RenderLimits limits_;
   std::vector<Frame> frames_;
-  std::vector<Value> assigned_namespaces_;
-  std::unordered_set<const Namespace*> assigned_;
+  std::unordered_map<const Namespace*, Value> assigned_;  // each holds its namespace until the end
   size_t base_ = 0;  // first frame of the running macro (0 = template level)
   int64_t iterations_ = 0;
   int call_depth_ = 0;
