@@ -17,12 +17,46 @@ std::filesystem::path fixtures_dir() { return FT_FIXTURES_DIR; }
 
 bool shared_available() { return std::filesystem::exists(shared_dir() / "models" / "stories260k"); }
 
-std::filesystem::path scratch_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+namespace {
+
+std::filesystem::path process_scratch_root() {
+  return std::filesystem::temp_directory_path() / ("finetune_test_" + std::to_string(getpid()));
+}
+
+std::filesystem::path scratch_dir_of(const ::testing::TestInfo* info) {
   std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "test";
   for (char& c : name)
     if (c == '/') c = '_';
-  auto dir = std::filesystem::temp_directory_path() / ("finetune_test_" + std::to_string(getpid())) / name;
+  return process_scratch_root() / name;
+}
+
+// A test's scratch directory goes when the test passes (checkpoints and models made a full suite
+// leave gigabytes behind, until the disk fills); a failed test's stays, and its path is printed.
+class ScratchCleaner : public ::testing::EmptyTestEventListener {
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    const auto dir = scratch_dir_of(&info);
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec)) return;
+    if (info.result()->Failed())
+      std::printf("scratch directory kept for inspection: %s\n", dir.c_str());
+    else
+      std::filesystem::remove_all(dir, ec);
+  }
+  void OnTestProgramEnd(const ::testing::UnitTest&) override {
+    std::error_code ec;
+    std::filesystem::remove(process_scratch_root(), ec);  // only when empty
+  }
+};
+
+[[maybe_unused]] const bool scratch_cleaner_installed = [] {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new ScratchCleaner);
+  return true;
+}();
+
+}  // namespace
+
+std::filesystem::path scratch_dir() {
+  auto dir = scratch_dir_of(::testing::UnitTest::GetInstance()->current_test_info());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

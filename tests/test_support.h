@@ -14,7 +14,8 @@ namespace ft::test {
 std::filesystem::path shared_dir();
 std::filesystem::path fixtures_dir();
 bool shared_available();
-// A fresh empty directory under the system temp dir, unique per test.
+// A fresh empty directory under the system temp dir ($TMPDIR), unique per test; removed when the
+// test passes, kept (and its path printed) when it fails.
 std::filesystem::path scratch_dir();
 std::string read_file(const std::filesystem::path& p);
 void write_file(const std::filesystem::path& p, const std::string& content);
