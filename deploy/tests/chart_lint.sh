@@ -52,4 +52,11 @@ expect_rejected "secret.encodedToken is not base64" --set 'secret.encodedToken=n
 expect_rejected "resources.cpuRequest (4) differs from resources.cpuLimit (8): set resources.cpu alone; requests must equal limits for Guaranteed QoS" \
   --set resources.cpuRequest=4 --set resources.cpuLimit=8
 expect_rejected "not both" --set secret.token=a --set secret.encodedToken=Yg==
+# The Trainer v2 form: settings only a PyTorchJob has are refused, not dropped.
+expect_rejected "job/kind" --set job.kind=MPIJob
+expect_rejected "PyTorchJob's worker-only form" --set job.kind=TrainJob --set elasticPolicy.enabled=true
+expect_rejected "job.restartPolicy Always" --set job.kind=TrainJob --set job.restartPolicy=Always
+expect_rejected "job.cleanPodPolicy All" --set job.kind=TrainJob --set job.cleanPodPolicy=All
+expect_rejected "use ReadWriteMany" --set job.kind=TrainJob --set storage.accessMode=ReadWriteOnce
+expect_rejected "tolerations" --set resources.tolerations=none
 echo "chart_lint: all checks passed"

@@ -86,4 +86,43 @@ for cpu in 1500m:1 2.5:2 2000m:2 8:8 500m:1; do
   grep -A1 'name: OMP_NUM_THREADS' "$scratch/out.yaml" | grep -q "value: \"${cpu##*:}\"" ||
     fail "resources.cpu=${cpu%%:*}: OMP_NUM_THREADS is not ${cpu##*:}"
 done
+# The Trainer v2 form: a TrainJob on the chart's own TrainingRuntime, created first (a hook), with
+# the same pod and trainer command; the torch runtime finds the trainer container by the name node.
+render --set job.kind=TrainJob
+expect_not 'kind: PyTorchJob' "TrainJob form"
+expect '^kind: TrainJob' "TrainJob form"
+expect '^kind: TrainingRuntime' "TrainJob form: its runtime"
+expect 'helm.sh/hook: pre-install,pre-upgrade' "TrainJob form: the runtime exists before the TrainJob"
+expect '^    name: t-runtime' "TrainJob form: runtimeRef"
+expect '^    numNodes: 4' "TrainJob form: one node per worker"
+expect '^    numProcPerNode: 1' "TrainJob form: one process per pod"
+expect '^  activeDeadlineSeconds: 259200' "TrainJob form"
+expect '^                    - name: node' "TrainJob form: container named node"
+expect 'restartPolicy: Never' "TrainJob form: pods are not restarted in place"
+expect 'backoffLimit: 0' "TrainJob form: a failed pod fails its Job"
+expect 'maxRestarts: 3' "TrainJob form: backoffLimit restarts of the group"
+expect 'restartStrategy: BlockingRecreate' "TrainJob form"
+expect 'values: \[1, 2, 3, .*, 126, 127\]' "TrainJob form: exit codes 1-127 are permanent"
+expect 'onJobFailureReasons: \[PodFailurePolicy\]' "TrainJob form: permanent errors fail the JobSet"
+expect '"--resume_from_checkpoint=auto"' "TrainJob form: the trainer command"
+expect 'claimName: t-pvc' "TrainJob form: the shared volume"
+render --set job.kind=TrainJob --set job.restartPolicy=Never --set job.suspend=true
+expect 'maxRestarts: 0' "TrainJob form, restartPolicy Never"
+expect_not 'podFailurePolicy|onJobFailureReasons' "TrainJob form, restartPolicy Never"
+expect '^  suspend: true' "TrainJob form, job.suspend"
+render --set job.kind=TrainJob --set job.restartPolicy=OnFailure
+expect 'maxRestarts: 3' "TrainJob form, restartPolicy OnFailure"
+expect_not 'podFailurePolicy|onJobFailureReasons' "TrainJob form, restartPolicy OnFailure: every exit restarts"
+# The same arguments in both forms.
+render; trainer_args "$scratch/out.yaml" >"$scratch/pytorchjob.args"
+render --set job.kind=TrainJob --show-only templates/trainingruntime.yaml
+trainer_args "$scratch/out.yaml" >"$scratch/trainjob.args"
+grep -qa -- '--model_name_or_path=' "$scratch/trainjob.args" || fail "no trainer arguments found in the TrainingRuntime"
+cmp -s "$scratch/pytorchjob.args" "$scratch/trainjob.args" || fail "the TrainJob's trainer arguments differ from the PyTorchJob's"
+
+render --set 'resources.tolerations[0].key=dedicated' --set 'resources.tolerations[0].operator=Exists' \
+  --set 'resources.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey=kubernetes.io/hostname'
+expect '^          tolerations:' "resources.tolerations"
+expect 'key: dedicated' "resources.tolerations"
+expect 'topologyKey: kubernetes.io/hostname' "resources.affinity"
 echo "chart_render: all checks passed"

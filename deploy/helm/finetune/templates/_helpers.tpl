@@ -89,3 +89,12 @@ One value for request and limit (Guaranteed QoS). Takes (dict "single" X "reques
 {{- end -}}
 {{- toString $v -}}
 {{- end -}}
+
+{{- /* One node can mount a ReadWriteOnce volume: refuse it when several pods share the volume. */ -}}
+{{- define "finetune.checkSharedVolume" -}}
+{{- $v := .Values -}}
+{{- $pods := add (int $v.distributed.workers) (ternary 1 0 (and $v.dataAccess.enabled (empty $v.storage.existingClaim))) }}
+{{- if and (gt (int $pods) 1) (ne $v.storage.accessMode "ReadWriteMany") (empty $v.storage.existingClaim) }}
+{{- fail (printf "storage.accessMode %s lets one node mount the volume, but %d pods share it (workers and the data-access pod): use ReadWriteMany" $v.storage.accessMode (int $pods)) }}
+{{- end }}
+{{- end -}}

@@ -1,21 +1,26 @@
 {{/*
-Pod template shared by the Master and Worker replicas: the trainer container (named pytorch, as the
-PyTorchJob controller expects), its environment, Guaranteed resources and writable mounts on a
-read-only root filesystem.
+Pod template of the trainer pods: the trainer container (named as the job controller expects:
+pytorch for a PyTorchJob, node for a TrainJob's torch runtime), its environment, Guaranteed
+resources and writable mounts on a read-only root filesystem. Takes (dict "root" . "container" name
+"restartPolicy" policy-or-empty).
 */}}
 {{- define "finetune.podTemplate" -}}
-{{- $v := .Values -}}
+{{- $root := .root -}}
+{{- $v := $root.Values -}}
 {{- $cpu := include "finetune.guaranteed" (dict "name" "cpu" "single" $v.resources.cpu "request" $v.resources.cpuRequest "limit" $v.resources.cpuLimit) -}}
 {{- $memory := include "finetune.guaranteed" (dict "name" "memory" "single" $v.resources.memory "request" $v.resources.memoryRequest "limit" $v.resources.memoryLimit) -}}
-{{- $secretName := include "finetune.secretName" . -}}
+{{- $secretName := include "finetune.secretName" $root -}}
 metadata:
   labels:
-    {{- include "finetune.labels" (dict "root" . "component" "trainer") | nindent 4 }}
+    {{- include "finetune.labels" (dict "root" $root "component" "trainer") | nindent 4 }}
 spec:
+  {{- with .restartPolicy }}
+  restartPolicy: {{ . }}
+  {{- end }}
   terminationGracePeriodSeconds: {{ int $v.job.terminationGracePeriodSeconds }}
   automountServiceAccountToken: false  # the trainer never calls the Kubernetes API
   securityContext:
-    {{- include "finetune.podSecurityContext" . | trim | nindent 4 }}
+    {{- include "finetune.podSecurityContext" $root | trim | nindent 4 }}
   {{- $nodeSelector := deepCopy (default dict $v.resources.nodeSelector) }}
   {{- if $v.resources.nodeSelectorLabel }}
   {{- $_ := set $nodeSelector $v.resources.nodeSelectorLabel (toString $v.resources.nodeSelectorValue) }}
@@ -24,14 +29,22 @@ spec:
   nodeSelector:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+  {{- with $v.resources.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.resources.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   containers:
-    - name: pytorch
+    - name: {{ .container }}
       image: {{ printf "%s:%s" $v.image.name (toString $v.image.tag) | quote }}
       imagePullPolicy: {{ $v.image.pullPolicy }}
       # The image's entrypoint is tini (PID 1, forwards SIGTERM) running finetune: only args here.
       args:
         - "train"
-        {{- include "finetune.trainArgs" . | trim | nindent 8 }}
+        {{- include "finetune.trainArgs" $root | trim | nindent 8 }}
       env:
         - name: HOME
           value: /tmp
@@ -66,7 +79,7 @@ spec:
           cpu: {{ $cpu | quote }}
           memory: {{ $memory | quote }}
       securityContext:
-        {{- include "finetune.containerSecurityContext" . | trim | nindent 8 }}
+        {{- include "finetune.containerSecurityContext" $root | trim | nindent 8 }}
       volumeMounts:
         - name: shared
           mountPath: {{ $v.storage.pvcMountPath }}
@@ -82,7 +95,7 @@ spec:
   volumes:
     - name: shared
       persistentVolumeClaim:
-        claimName: {{ include "finetune.claimName" . }}
+        claimName: {{ include "finetune.claimName" $root }}
     - name: dshm
       emptyDir:
         medium: Memory
