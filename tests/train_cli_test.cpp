@@ -52,6 +52,17 @@ TEST_F(TrainFixture, DryRunPrintsThePlanAndTrainsNothing) {
   EXPECT_FALSE(fs::exists(root / "out" / "adapter_model.safetensors"));
 }
 
+TEST_F(TrainFixture, SequencesPastThePretrainedPositionsAreNoted) {
+  auto r = run_finetune(base(root / "out") + " --max_seq_length 1024 --dry_run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("note: --max_seq_length 1024 is beyond the model's max_position_embeddings 512"),
+            std::string::npos)
+      << r.output;
+  r = run_finetune(base(root / "out") + " --max_seq_length 512 --dry_run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("max_position_embeddings"), std::string::npos) << r.output;
+}
+
 TEST_F(TrainFixture, BadFlagsAreOneLineErrors) {
   auto r = run_finetune(base(root / "out") + " --lerning_rate 1e-4 --dry_run");
   EXPECT_EQ(r.exit_code, 1);

@@ -79,9 +79,7 @@ void run_bench(const CLI::App& cmd, const BenchFlags& flags) {
   const std::string dir = hub::resolve_model(flags.train.model.model_name_or_path,
                                              {.revision = flags.train.model.model_revision});
   const ModelConfig config = load_model_config((fs::path(dir) / "config.json").string());
-  if (T > config.max_position_embeddings)
-    std::printf("note: --max_seq_length %lld is beyond the model's max_position_embeddings %d\n",
-                static_cast<long long>(T), config.max_position_embeddings);
+  if (const std::string note = position_limit_note(T, config); !note.empty()) std::printf("%s\n", note.c_str());
   if (r.train.gradient_accumulation_steps > 1)
     std::printf("note: each timed step is one micro-batch; an optimizer step of this run takes %lld of them\n",
                 static_cast<long long>(r.train.gradient_accumulation_steps));

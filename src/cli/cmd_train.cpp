@@ -202,6 +202,7 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   say(decision.note);
 
   const ModelConfig config = load_model_config((fs::path(s.model_dir) / "config.json").string());
+  if (const std::string note = position_limit_note(r.data.max_seq_length, config); !note.empty()) say(note);
   const TrainShape shape = run_train_shape(r, data);
   const MemoryPlan memory = plan_run_memory(config, shape, baseline, resident_bytes());
   if (flags.dry_run) {

@@ -145,4 +145,11 @@ ResolvedTrain resolve_train_flags(const TrainFlags& f, bool needs_data) {
   return r;
 }
 
+std::string position_limit_note(int64_t max_seq_length, const ModelConfig& config) {
+  if (max_seq_length <= config.max_position_embeddings) return "";
+  return "note: --max_seq_length " + std::to_string(max_seq_length) + " is beyond the model's max_position_embeddings " +
+         std::to_string(config.max_position_embeddings) +
+         ": positions past it were not seen in pretraining, so quality there may be poor";
+}
+
 }  // namespace ft::cli

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/data_flags.h"
+#include "model/config.h"
 #include "model/lora.h"
 #include "train/train_options.h"
 
@@ -51,5 +52,8 @@ void add_train_flags(CLI::App& app, TrainFlags& flags);
 // Usage errors (exit 1) naming the flag for anything that cannot run. needs_data false (`finetune
 // bench`, which trains on random tokens): no --train_file or --dataset_name is required.
 ResolvedTrain resolve_train_flags(const TrainFlags& flags, bool needs_data = true);
+// A note when --max_seq_length passes the positions the model was pretrained on (allowed, as for
+// context extension, but worth knowing); empty otherwise.
+std::string position_limit_note(int64_t max_seq_length, const ModelConfig& config);
 
 }  // namespace ft::cli
