@@ -24,7 +24,8 @@ std::filesystem::path process_scratch_root() {
 }
 
 std::filesystem::path scratch_dir_of(const ::testing::TestInfo* info) {
-  std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "test";
+  const auto* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
+  std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : suite ? suite->name() : "test";
   for (char& c : name)
     if (c == '/') c = '_';
   return process_scratch_root() / name;
@@ -42,9 +43,13 @@ class ScratchCleaner : public ::testing::EmptyTestEventListener {
     else
       std::filesystem::remove_all(dir, ec);
   }
-  void OnTestProgramEnd(const ::testing::UnitTest&) override {
+  // Suite set-ups (SetUpTestSuite) take a directory too; all go when the whole program passed.
+  void OnTestProgramEnd(const ::testing::UnitTest& unit) override {
     std::error_code ec;
-    std::filesystem::remove(process_scratch_root(), ec);  // only when empty
+    if (unit.Passed())
+      std::filesystem::remove_all(process_scratch_root(), ec);
+    else
+      std::filesystem::remove(process_scratch_root(), ec);  // only when empty
   }
 };
 

@@ -18,13 +18,22 @@ TEST(TestSupport, ScratchDirIsFreshPerCall) {
   if (std::getenv("FT_TEST_FAIL_ON_PURPOSE")) FAIL() << "failing on purpose";
 }
 
+// A suite's set-up takes a scratch directory of its own (named after the suite).
+struct TestSupportSuiteScratch : ::testing::Test {
+  static void SetUpTestSuite() { ft::test::write_file(ft::test::scratch_dir() / "shared_by_the_suite", "x"); }
+};
+
+TEST_F(TestSupportSuiteScratch, SeesTheSuitesDirectory) {
+  EXPECT_TRUE(fs::exists(ft::test::scratch_dir().parent_path() / "TestSupportSuiteScratch" / "shared_by_the_suite"));
+}
+
 namespace {
 
-// Runs ScratchDirIsFreshPerCall in a child test process whose temp dir is `tmp`.
+// Runs ScratchDirIsFreshPerCall and the suite above in a child test process whose temp dir is `tmp`.
 int run_child(const fs::path& tmp, const fs::path& log, const std::string& env) {
   fs::create_directories(tmp);
   const pid_t pid = ft::test::spawn_program("/proc/" + std::to_string(getpid()) +
-                                                "/exe --gtest_filter=TestSupport.ScratchDirIsFreshPerCall",
+                                                "/exe --gtest_filter=TestSupport.ScratchDirIsFreshPerCall:TestSupportSuiteScratch.*",
                                             log, "TMPDIR=" + tmp.string() + " " + env);
   return ft::test::wait_exit_code(pid);
 }
