@@ -51,6 +51,8 @@ expect_rejected "extraArgs" --set 'distributed.extraArgs={gradient_checkpointing
 expect_rejected "secret.encodedToken is not base64" --set 'secret.encodedToken=not base64!'
 expect_rejected "resources.cpuRequest (4) differs from resources.cpuLimit (8): set resources.cpu alone; requests must equal limits for Guaranteed QoS" \
   --set resources.cpuRequest=4 --set resources.cpuLimit=8
+expect_rejected "resources.memoryRequest (1G) differs" --set-string resources.memoryRequest=1G \
+  --set-string resources.memoryLimit=1Gi
 expect_rejected "not both" --set secret.token=a --set secret.encodedToken=Yg==
 # The Trainer v2 form: settings only a PyTorchJob has are refused, not dropped.
 expect_rejected "job/kind" --set job.kind=MPIJob

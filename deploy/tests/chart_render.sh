@@ -66,6 +66,7 @@ render --set job.suspend=true
 expect '^    suspend: true' "job.suspend"
 
 render --set-file secret.token=<(printf 'hf_abc\n')
+expect 'mode: 288' "the token file is 0440 (the pod's fsGroup reads it)"
 expect "token: \"$(printf hf_abc | base64)\"" "--set-file secret.token"
 # Numbers from a values file are float64 to Helm: whole ones were printed as 2.0240101e+07.
 printf 'distributed:\n  train:\n    seed: 20240101\n    maxSteps: 20000000\n    learningRate: 0.0002\n' >"$scratch/numbers.yaml"
@@ -79,6 +80,12 @@ render --set-string 'distributed.train.promptWithInput=costs $(HOME) or $$5' --s
 expect '"--prompt_with_input=costs \$\$\(HOME\) or \$\$\$\$5"' "dollar signs in a flag value"
 expect '"--gradient_checkpointing=true"' "distributed.extraArgs"
 expect '"--system_prompt=\$\$x"' "distributed.extraArgs with a dollar sign"
+
+# Requests and limits written differently but equal are one quantity (4 and 4000m were refused).
+render --set-string resources.cpuRequest=4 --set-string resources.cpuLimit=4000m \
+  --set-string resources.memoryRequest=1Gi --set-string resources.memoryLimit=1024Mi
+expect 'cpu: "4000m"' "cpuRequest 4 with cpuLimit 4000m"
+expect 'memory: "1024Mi"' "memoryRequest 1Gi with memoryLimit 1024Mi"
 
 # OMP_NUM_THREADS follows the CPU quota in every notation (it was left unset for 1500m and 2.5).
 for cpu in 1500m:1 2.5:2 2000m:2 8:8 500m:1; do

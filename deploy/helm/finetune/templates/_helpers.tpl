@@ -77,10 +77,25 @@ capabilities:
 One value for request and limit (Guaranteed QoS). Takes (dict "single" X "request" R "limit" L
 "name" "cpu"); the reference chart's request/limit pair wins over the single value when set.
 */}}
+{{- /* A Kubernetes quantity's value in base units, so that 4 and 4000m, or 1Gi and 1024Mi, compare
+       equal (the values schema has checked the notation). */ -}}
+{{- define "finetune.quantityValue" -}}
+{{- $q := toString . -}}
+{{- $suffix := regexFind "(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)$" $q -}}
+{{- $number := float64 (trimSuffix $suffix $q) -}}
+{{- $up := dict "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 -}}
+{{- $down := dict "n" 1e9 "u" 1e6 "m" 1e3 -}}
+{{- if hasKey $down $suffix -}}
+{{- divf $number (get $down $suffix) -}}
+{{- else -}}
+{{- mulf $number (get $up $suffix | default 1.0) -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "finetune.guaranteed" -}}
 {{- $r := .request -}}
 {{- $l := .limit -}}
-{{- if and (not (kindIs "invalid" $r)) (not (kindIs "invalid" $l)) (ne (toString $r) (toString $l)) -}}
+{{- if and (not (kindIs "invalid" $r)) (not (kindIs "invalid" $l)) (ne (include "finetune.quantityValue" $r) (include "finetune.quantityValue" $l)) -}}
 {{- fail (printf "resources.%sRequest (%v) differs from resources.%sLimit (%v): set resources.%s alone; requests must equal limits for Guaranteed QoS" .name $r .name $l .name) -}}
 {{- end -}}
 {{- $v := coalesce $l $r .single -}}

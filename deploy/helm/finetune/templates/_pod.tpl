@@ -109,5 +109,8 @@ spec:
         items:
           - key: {{ $v.secret.key }}
             path: token
+            {{- if not (kindIs "invalid" $v.securityContext.fsGroup) }}
+            mode: 288  # 0440: the token is readable by the pod's fsGroup only, not world-readable
+            {{- end }}
     {{- end }}
 {{- end -}}
