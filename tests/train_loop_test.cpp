@@ -264,6 +264,25 @@ TEST(Flags, BooleansAndSuggestions) {
   EXPECT_THROW(ft::cli::parse_bool_flag("--bf16", "maybe"), ft::Error);
   EXPECT_EQ(ft::cli::edit_distance("lerning_rate", "learning_rate"), 1u);
   EXPECT_EQ(ft::cli::edit_distance("", "abc"), 3u);
+  EXPECT_EQ(ft::cli::edit_distance("trian", "train"), 1u);
+}
+
+TEST(Flags, SuggestionsAreWhatTheTypistMeant) {
+  const std::vector<std::string> flags{"model_name_or_path", "model_revision", "output_dir", "overwrite_output_dir",
+                                       "per_device_train_batch_size", "per_device_eval_batch_size",
+                                       "num_train_epochs", "learning_rate", "lora_rank", "bf16",
+                                       "max_seq_length", "bench_steps"};
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ft::cli::suggest_names("foo", flags), V{});  // was bf16, three edits away
+  EXPECT_EQ(ft::cli::suggest_names("epochs", flags), V{"num_train_epochs"});
+  EXPECT_EQ(ft::cli::suggest_names("batch_size", flags), (V{"per_device_train_batch_size", "per_device_eval_batch_size"}));
+  EXPECT_EQ(ft::cli::suggest_names("model", flags), (V{"model_name_or_path", "model_revision"}));
+  EXPECT_EQ(ft::cli::suggest_names("output", flags), (V{"output_dir", "overwrite_output_dir"}));
+  EXPECT_EQ(ft::cli::suggest_names("max_seq_len", flags), V{"max_seq_length"});
+  EXPECT_EQ(ft::cli::suggest_names("lerning_rate", flags), V{"learning_rate"});
+  EXPECT_EQ(ft::cli::suggest_names("lora_rnak", flags), V{"lora_rank"});
+  EXPECT_EQ(ft::cli::suggest_names("bench_step", flags), V{"bench_steps"});
+  EXPECT_EQ(ft::cli::suggest_names("x", flags), V{});
 }
 
 TEST(RunLog, PythonFloatsPrintAsPythonDoes) {

@@ -36,43 +36,78 @@ bool bool_value(std::string_view flag, const std::string& text, bool default_val
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), size_t{0});
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
+  // Optimal string alignment: a swap of two neighbours ("trian") is one edit, as people type it.
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
     for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-  }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 namespace {
 
-// The candidate nearest to `word`, or "" when none is near enough to be a plausible typo.
-std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = SIZE_MAX;
-  for (const std::string& name : candidates) {
-    const size_t d = edit_distance(word, name);
-    if (d < best_distance) best_distance = d, best = name;
+std::vector<std::string_view> name_parts(std::string_view name) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0; start <= name.size();) {
+    const size_t end = std::min(name.find_first_of("_-", start), name.size());
+    if (end > start) parts.push_back(name.substr(start, end - start));
+    start = end + 1;
   }
-  return best_distance <= std::max<size_t>(3, word.size() / 3) ? best : "";
+  return parts;
+}
+
+// True when each part of `word` begins a part of `name`, in order (batch_size in
+// per_device_train_batch_size, seq_len in max_seq_length).
+bool parts_in_order(std::string_view word, std::string_view name) {
+  const auto wanted = name_parts(word), parts = name_parts(name);
+  size_t next = 0;
+  for (const std::string_view part : parts)
+    if (next < wanted.size() && part.starts_with(wanted[next])) ++next;
+  return !wanted.empty() && next == wanted.size();
+}
+
+std::string either(const std::vector<std::string>& names, const std::string& prefix) {
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + prefix + names[i];
+  return text;
 }
 
 }  // namespace
+
+std::vector<std::string> suggest_names(std::string_view word, const std::vector<std::string>& candidates) {
+  constexpr size_t kMost = 3;
+  std::vector<std::string> found;
+  if (word.size() < 2) return found;
+  const auto take = [&](auto&& matches) {
+    for (const std::string& name : candidates)
+      if (found.size() < kMost && matches(name) && std::find(found.begin(), found.end(), name) == found.end())
+        found.push_back(name);
+  };
+  take([&](const std::string& name) { return name.starts_with(word); });
+  take([&](const std::string& name) { return parts_in_order(word, name); });
+  if (!found.empty()) return found;
+  size_t best_distance = SIZE_MAX;
+  for (const std::string& name : candidates) best_distance = std::min(best_distance, edit_distance(word, name));
+  if (best_distance > std::max<size_t>(1, word.size() / 4)) return found;
+  take([&](const std::string& name) { return edit_distance(word, name) == best_distance; });
+  return found;
+}
 
 void reject_unknown_command(const CLI::App& app, std::string_view word) {
   if (word.empty() || word.front() == '-') return;
   std::vector<std::string> names;
   for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
   if (std::find(names.begin(), names.end(), word) != names.end()) return;
-  const std::string best = closest(word, names);
+  std::vector<std::string> quoted;
+  for (const std::string& name : suggest_names(word, names)) quoted.push_back("'" + name + "'");
   fail_usage("unknown command '" + std::string(word) + "'" +
-             (best.empty() ? "" : "; did you mean '" + best + "'?") +
+             (quoted.empty() ? "" : "; did you mean " + either(quoted, "") + "?") +
              " (finetune --help lists the commands)");
 }
 
@@ -120,9 +155,9 @@ void reject_unknown_flags(const CLI::App& app) {
   std::vector<std::string> names;
   for (const CLI::Option* opt : app.get_options())
     for (const std::string& name : opt->get_lnames()) names.push_back(name);
-  const std::string best = closest(flag.substr(2), names);
+  const std::vector<std::string> near = suggest_names(flag.substr(2), names);
   std::string message = "unknown flag " + flag + where;
-  message += best.empty() ? "; see --help for the flags" : "; did you mean --" + best + "?";
+  message += near.empty() ? "; see --help for the flags" : "; did you mean " + either(near, "--") + "?";
   fail_usage(message);
 }
 

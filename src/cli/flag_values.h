@@ -3,6 +3,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <type_traits>
 
@@ -41,7 +42,11 @@ CLI::Option* add_option_checked(CLI::App& app, const std::string& name, T& targe
 // created when missing; a file in its place used to surface as a raw filesystem error).
 void check_directory_flag(std::string_view flag, const std::string& path);
 
-// The edit distance used for suggestions (exposed for tests).
+// Edit distance counting a swap of neighbours as one edit (exposed for tests).
 size_t edit_distance(std::string_view a, std::string_view b);
+// Up to three of `candidates` (in their order) that a mistyped `word` plausibly meant: those it
+// begins (bf: bf16), those holding its words in order (epochs: num_train_epochs), else the nearest
+// by edit distance if within one edit per four characters; none for a word far from all (foo).
+std::vector<std::string> suggest_names(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace ft::cli
