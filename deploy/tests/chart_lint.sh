@@ -60,5 +60,8 @@ expect_rejected "PyTorchJob's worker-only form" --set job.kind=TrainJob --set el
 expect_rejected "job.restartPolicy Always" --set job.kind=TrainJob --set job.restartPolicy=Always
 expect_rejected "job.cleanPodPolicy All" --set job.kind=TrainJob --set job.cleanPodPolicy=All
 expect_rejected "use ReadWriteMany" --set job.kind=TrainJob --set storage.accessMode=ReadWriteOnce
+expect_rejected "too long for a TrainJob of 4 workers" --set job.kind=TrainJob \
+  --set metadata.name=experiment-llama2-7b-medical-meadow-lr2e
+expect_rejected "trainJobRuntime" --set job.kind=TrainJob --set job.trainJobRuntime.kind=Runtime
 expect_rejected "tolerations" --set resources.tolerations=none
 echo "chart_lint: all checks passed"

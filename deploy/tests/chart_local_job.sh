@@ -9,11 +9,13 @@ require_tool helm "$HELM_BIN"
 require_trainer
 
 workers=2
-# run_job <job.kind> <rendered template>: renders the job, starts its trainer command as $workers
-# local processes with the environment that kind's controller gives each pod, and checks the adapter.
+# run_job <job.kind> <rendered template> [helm args]: renders the job, starts its trainer command as
+# $workers local processes with the environment that kind's controller gives each pod, and checks
+# the adapter.
 run_job() {
   local kind=$1 template=$2
-  helm template t "$chart" -f "$chart/medical_meadow_values.yaml" --set job.kind="$kind" \
+  shift 2
+  helm template t "$chart" -f "$chart/medical_meadow_values.yaml" --set job.kind="$kind" "$@" \
     --set distributed.workers=$workers --set distributed.train.maxSteps=2 \
     --set distributed.train.perDeviceBatchSize=2 --set distributed.eval.perDeviceBatchSize=2 \
     --set distributed.train.maxSeqLength=256 --set distributed.train.saveStrategy=steps \
@@ -58,3 +60,4 @@ mkdir -p "$HOME" "$HF_HOME"
 run_job PyTorchJob templates/pytorchjob.yaml
 grep -q "^      replicas: $((workers - 1))$" "$scratch/job.yaml" || fail "expected 1 Master + $((workers - 1)) Workers"
 run_job TrainJob templates/trainingruntime.yaml
+run_job TrainJob templates/trainjob.yaml --set job.trainJobRuntime.name=torch-distributed

@@ -99,7 +99,7 @@ render --set job.kind=TrainJob
 expect_not 'kind: PyTorchJob' "TrainJob form"
 expect '^kind: TrainJob' "TrainJob form"
 expect '^kind: TrainingRuntime' "TrainJob form: its runtime"
-expect 'helm.sh/hook: pre-install,pre-upgrade' "TrainJob form: the runtime exists before the TrainJob"
+expect 'helm.sh/hook: pre-install$' "TrainJob form: the runtime exists before the TrainJob (and is not replaced on upgrade)"
 expect '^    name: t-runtime' "TrainJob form: runtimeRef"
 expect '^    numNodes: 4' "TrainJob form: one node per worker"
 expect '^    numProcPerNode: 1' "TrainJob form: one process per pod"
@@ -113,6 +113,12 @@ expect 'values: \[1, 2, 3, .*, 126, 127\]' "TrainJob form: exit codes 1-127 are 
 expect 'onJobFailureReasons: \[PodFailurePolicy\]' "TrainJob form: permanent errors fail the JobSet"
 expect '"--resume_from_checkpoint=auto"' "TrainJob form: the trainer command"
 expect 'claimName: t-pvc' "TrainJob form: the shared volume"
+# JobSet's webhook takes rule names of letters, digits, _ , : only (a '-' kept the job from starting).
+rules=$(grep -B1 '^ *action: \(FailJobSet\|RestartJobSet\)' "$scratch/out.yaml" | sed -n 's/^ *- name: //p')
+[ -n "$rules" ] || fail "TrainJob form: no failure policy rule found"
+for rule in $rules; do
+  [[ $rule =~ ^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$ ]] || fail "TrainJob form: JobSet refuses the rule name '$rule'"
+done
 render --set job.kind=TrainJob --set job.restartPolicy=Never --set job.suspend=true
 expect 'maxRestarts: 0' "TrainJob form, restartPolicy Never"
 expect_not 'podFailurePolicy|onJobFailureReasons' "TrainJob form, restartPolicy Never"
@@ -126,6 +132,24 @@ render --set job.kind=TrainJob --show-only templates/trainingruntime.yaml
 trainer_args "$scratch/out.yaml" >"$scratch/trainjob.args"
 grep -qa -- '--model_name_or_path=' "$scratch/trainjob.args" || fail "no trainer arguments found in the TrainingRuntime"
 cmp -s "$scratch/pytorchjob.args" "$scratch/trainjob.args" || fail "the TrainJob's trainer arguments differ from the PyTorchJob's"
+
+# On an existing runtime: no TrainingRuntime of its own; the TrainJob carries the image, command,
+# arguments and resources, and patches the pod (volumes, security, scheduling) into the runtime.
+render --set job.kind=TrainJob --set job.trainJobRuntime.name=torch-distributed \
+  --set 'resources.tolerations[0].key=dedicated' --set 'resources.tolerations[0].operator=Exists'
+expect_not 'kind: TrainingRuntime$' "TrainJob on an existing runtime"
+expect '^    kind: ClusterTrainingRuntime' "TrainJob on an existing runtime: runtimeRef kind"
+expect '^    name: torch-distributed' "TrainJob on an existing runtime: runtimeRef name"
+expect '^    image: "finetune:0.1.0"' "TrainJob on an existing runtime: image"
+expect 'command: \["/usr/bin/tini", "-g", "--", "/usr/local/bin/finetune"\]' "TrainJob on an existing runtime: the image's entrypoint"
+expect '^    resourcesPerNode:' "TrainJob on an existing runtime: Guaranteed resources"
+expect 'manager: finetune.cpp/helm-chart' "TrainJob on an existing runtime: runtime patch"
+expect '^                          - name: node' "TrainJob on an existing runtime: the patched container"
+expect 'claimName: t-pvc' "TrainJob on an existing runtime: the shared volume"
+expect 'key: dedicated' "TrainJob on an existing runtime: tolerations"
+expect 'readOnlyRootFilesystem: true' "TrainJob on an existing runtime: container security"
+trainer_args "$scratch/out.yaml" >"$scratch/external.args"
+cmp -s "$scratch/pytorchjob.args" "$scratch/external.args" || fail "the TrainJob's own trainer arguments differ from the PyTorchJob's"
 
 render --set 'resources.tolerations[0].key=dedicated' --set 'resources.tolerations[0].operator=Exists' \
   --set 'resources.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey=kubernetes.io/hostname'

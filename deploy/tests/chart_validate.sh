@@ -46,6 +46,8 @@ for f in "" "$chart"/*_values.yaml; do
   validate "${f:-the default values} as a TrainJob" ${f:+-f "$f"} --set job.kind=TrainJob
 done
 grep -q '^kind: TrainingRuntime' "$scratch/rendered.yaml" || fail "the TrainJob form rendered no TrainingRuntime"
+validate "a TrainJob on an existing runtime" --set job.kind=TrainJob --set job.trainJobRuntime.name=torch-distributed \
+  --set-file secret.token=<(printf 'hf_x\n') --set 'resources.tolerations[0].operator=Exists'
 
 # The check itself must be able to fail: a misspelt field in the pod template is rejected, in the
 # PyTorchJob and in the TrainingRuntime.

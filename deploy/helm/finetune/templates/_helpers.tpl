@@ -113,3 +113,7 @@ One value for request and limit (Guaranteed QoS). Takes (dict "single" X "reques
 {{- fail (printf "storage.accessMode %s lets one node mount the volume, but %d pods share it (workers and the data-access pod): use ReadWriteMany" $v.storage.accessMode (int $pods)) }}
 {{- end }}
 {{- end -}}
+
+{{- define "finetune.image" -}}
+{{- printf "%s:%s" .Values.image.name (toString .Values.image.tag) -}}
+{{- end -}}
