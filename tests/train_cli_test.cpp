@@ -183,6 +183,34 @@ TEST_F(TrainFixture, EvalOfAModelWithNanWeightsIsAnError) {
       << r.output;
 }
 
+// NaN weights made train log {'loss': nan} at every step and save a NaN adapter with exit 0. Now
+// each such step applies no update, and three in a row stop the run.
+TEST_F(TrainFixture, TrainingStopsWhenTheLossStaysNotFinite) {
+  const ft::ModelConfig c = ft::parse_model_config(ft::test::read_file(model / "config.json"), "config.json");
+  const auto specs = ft::weight_specs(c);
+  auto values = ft::test::random_tensors(c, 11);
+  std::vector<ft::TensorToWrite> tensors;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].name == "model.norm.weight") values[i][0] = std::nanf("");
+    tensors.push_back({specs[i].name, ft::DType::F32, specs[i].shape, std::as_bytes(std::span(values[i]))});
+  }
+  ft::write_safetensors((model / "model.safetensors").string(), tensors);
+  const auto r = run_finetune(base(root / "out") + " --max_steps 10 --logging_steps 1");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  for (const char* step : {"1", "2", "3"})
+    EXPECT_NE(r.output.find(std::string("warning: step ") + step +
+                            ": the loss is NaN and the gradient norm NaN; its update was skipped"),
+              std::string::npos)
+        << r.output;
+  EXPECT_NE(r.output.find("error: training stopped at step 3: the loss is NaN and the gradient norm NaN for 3 "
+                          "steps in a row"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("warning: step 4"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(root / "out" / "adapter_model.safetensors"));
+  EXPECT_NE(read_file(root / "out" / "status.json").find("\"failed\""), std::string::npos);
+}
+
 // Two runs given one --output_dir both "succeeded", interleaving checkpoints and metrics and
 // leaving one run's adapter: the second is now refused while the first holds the directory.
 TEST_F(TrainFixture, ASecondRunInTheSameOutputDirIsRefused) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -127,6 +128,52 @@ TEST(TrainFullFinetune, WeightDecaySparesNormWeights) {
     for (int64_t i = 0; i < 3; ++i)
       EXPECT_FLOAT_EQ(full.values()[offset + i], before[offset + i] * factor) << spec.name;
   }
+}
+
+// A NaN loss used to reach AdamW and turn every value and moment into NaN for good.
+TEST(TrainStep, ANonFiniteStepAppliesNoUpdateButCounts) {
+  Model model = test::synthetic_model(DType::F32);
+  FullFinetune full(model);
+  const ModelConfig& c = model.config();
+  const std::vector<WeightSpec> specs = weight_specs(c);
+  const WeightSpec norm = *std::find_if(specs.begin(), specs.end(),
+                                        [](const WeightSpec& w) { return w.name == "model.norm.weight"; });
+  float* poisoned = const_cast<float*>(static_cast<const float*>(weight_pointer(model.weights(), c, norm)));
+  const float kept = *poisoned;
+  *poisoned = std::nanf("");
+  std::vector<float> before(full.values().begin(), full.values().end());
+  StepOptions options;
+  options.schedule = LrScheduleKind::kConstant;
+  options.learning_rate = 0.01;
+  StepRunner runner(model, full.values(), full.grads(), options);
+  const std::vector<int> ids = {3, 4, 5, 6}, labels = {3, 4, 5, 6};
+  MicroBatch mb;
+  mb.ids = ids;
+  mb.labels = labels;
+  mb.B = 1;
+  mb.T = 4;
+  StepRecord rec = runner.step(std::span(&mb, 1));
+  EXPECT_TRUE(rec.skipped);
+  EXPECT_TRUE(std::isnan(rec.loss));
+  EXPECT_EQ(runner.optimizer().steps(), 1);
+  for (size_t i = 0; i < before.size(); ++i) {
+    if (std::isnan(before[i])) continue;
+    ASSERT_EQ(full.values()[i], before[i]) << i;
+  }
+  for (const float m : runner.optimizer().first_moment()) ASSERT_EQ(m, 0.0f);
+
+  *poisoned = kept;  // a passing spike: the next step trains from untouched state
+  before.assign(full.values().begin(), full.values().end());
+  rec = runner.step(std::span(&mb, 1));
+  EXPECT_FALSE(rec.skipped);
+  EXPECT_TRUE(std::isfinite(rec.loss));
+  EXPECT_EQ(runner.optimizer().steps(), 2);
+  size_t moved = 0;
+  for (size_t i = 0; i < before.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(full.values()[i])) << i;
+    moved += full.values()[i] != before[i];
+  }
+  EXPECT_GT(moved, before.size() / 2);
 }
 
 TEST(TrainFullFinetune, NoDecayRangesMustBeSortedAndInside) {

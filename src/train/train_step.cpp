@@ -1,6 +1,7 @@
 #include "train/train_step.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <utility>
 
@@ -111,6 +112,11 @@ StepRecord StepRunner::step(std::span<const MicroBatch> micro_batches, uint64_t 
   const std::span<float> grads[] = {grads_};
   record.grad_norm = clip_grad_norm(grads, max_grad_norm_);
   record.lr = schedule_.lr(adamw_.steps());
+  record.skipped = !std::isfinite(record.loss) || !std::isfinite(record.grad_norm);
+  if (record.skipped) {
+    adamw_.set_steps(adamw_.steps() + 1);
+    return record;
+  }
   adamw_.step(record.lr);
   if (after_update_) after_update_();
   return record;

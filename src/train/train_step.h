@@ -8,7 +8,9 @@
 // before the backward passes and the gradients after them, so every rank applies the same update
 // whatever examples it held; a rank may hold no micro-batch in an epoch's last step. The gradient
 // all-reduce runs in buckets on a background thread while the last micro-batch's backward pass is
-// still computing the earlier layers (see GradientBuckets).
+// still computing the earlier layers (see GradientBuckets). A step whose loss or gradient norm is
+// not finite (NaN/Inf, the same on every rank) applies no update, so the adapter and the optimizer
+// moments stay finite; it still counts as a step.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -56,6 +58,7 @@ struct StepRecord {
   int64_t counted = 0;   // target tokens over all ranks
   int64_t tokens = 0;    // input tokens (not padding) over all ranks
   int64_t padded_tokens = 0;  // B·T of every micro-batch over all ranks, padding included
+  bool skipped = false;       // the loss or gradient norm was not finite: no update was applied
 };
 
 class StepRunner {

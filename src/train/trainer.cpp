@@ -241,6 +241,23 @@ std::string Trainer::resume(const std::string& from) {
   return dir;
 }
 
+void Trainer::check_finite_step(const StepRecord& rec, int64_t step) {
+  if (!rec.skipped) {
+    non_finite_steps_ = 0;
+    return;
+  }
+  const auto describe = [](double x) { return std::isnan(x) ? std::string("NaN") : std::isinf(x) ? "infinite" : "finite"; };
+  const std::string what = "the loss is " + describe(rec.loss) + " and the gradient norm " + describe(rec.grad_norm);
+  note("warning: step " + std::to_string(step) + ": " + what + "; its update was skipped");
+  // A few in a row is no passing spike: the run would only write a useless adapter.
+  if (++non_finite_steps_ < kMaxNonFiniteSteps) return;
+  throw Error(kExitBadInput,
+              "training stopped at step " + std::to_string(step) + ": " + what + " for " +
+                  std::to_string(kMaxNonFiniteSteps) + " steps in a row; the model's weights or the data may hold "
+                  "NaN or Inf values (finetune eval on the base model tells), or --learning_rate is too high" +
+                  (last_checkpoint_.empty() ? "" : "; the last checkpoint is " + last_checkpoint_));
+}
+
 EvalResult Trainer::evaluate() {
   return evaluate_loss(model_, data_.eval, options_.per_device_eval_batch_size, ctx_.pad_id, ctx_.comm);
 }
@@ -284,6 +301,7 @@ TrainResult Trainer::train() {
     const std::vector<MicroBatch> mbs = micro_batches(step);
     const StepRecord rec = runner_->step(mbs, options_.seed, static_cast<uint64_t>(step));
     const int64_t done = step + 1;
+    check_finite_step(rec, done);
     window_loss_ += rec.loss;
     window_steps_ += 1;
     total_loss_ += rec.loss;

@@ -89,6 +89,11 @@ class Trainer {
   std::string save(int64_t step, const std::string& reason);
   double epoch_at(int64_t steps_done) const;
   void note(const std::string& line);
+  // Warns of a step whose update was skipped (non-finite loss or gradients); stops the run when
+  // kMaxNonFiniteSteps come in a row.
+  void check_finite_step(const StepRecord& rec, int64_t step);
+  static constexpr int kMaxNonFiniteSteps = 3;
+  int non_finite_steps_ = 0;
 
   Model& model_;
   Trainable trainable_;
