@@ -19,6 +19,7 @@
 #include "cli/run_setup.h"
 #include "cli/train_flags.h"
 #include "core/error.h"
+#include "core/stop_signals.h"
 #include "core/fnv1a.h"
 #include "core/process_memory.h"
 #include "formats/atomic_file.h"
@@ -38,11 +39,6 @@ namespace fs = std::filesystem;
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_signal{0};
 
-extern "C" void on_stop_signal(int sig) {
-  g_signal.store(sig);
-  g_stop.store(true);
-  std::signal(sig, SIG_DFL);  // a second signal stops at once
-}
 
 std::string default_logging_dir(const std::string& output_dir) {
   char stamp[64];
@@ -260,8 +256,10 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
                           {"world_size", s.comm->world_size()}};
     write_results(options.output_dir, "run_config.json", run);
   }
-  std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGINT, on_stop_signal);
+  on_stop_signal([](int sig) {  // a second signal stops at once
+    g_signal.store(sig);
+    g_stop.store(true);
+  });
   Trainer trainer(model, trainable, data, options,
                   {*s.comm, log, &g_stop, s.pad_id, data::fingerprint(data), say});
   if (!options.do_train) options.resume_from_checkpoint.clear();

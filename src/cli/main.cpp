@@ -9,8 +9,10 @@
 #include "cli/config_file.h"
 #include "cli/flag_values.h"
 #include "core/error.h"
+#include "core/stop_signals.h"
 
 int main(int argc, char** argv) {
+  ft::take_stop_signals_on_own_thread();
   CLI::App app{"finetune: fine-tune Hugging Face causal language models on Xeon CPUs", "finetune"};
   app.set_version_flag("--version", "finetune.cpp 0.1.0");
   app.require_subcommand(1);
