@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <vector>
 
 #include "cli/config_file.h"
 #include "cli/flag_values.h"
@@ -283,6 +285,34 @@ TEST(Flags, SuggestionsAreWhatTheTypistMeant) {
   EXPECT_EQ(ft::cli::suggest_names("lora_rnak", flags), V{"lora_rank"});
   EXPECT_EQ(ft::cli::suggest_names("bench_step", flags), V{"bench_steps"});
   EXPECT_EQ(ft::cli::suggest_names("x", flags), V{});
+}
+
+// A full disk surfaced only in an ofstream's destructor, where it was dropped: the run exited 0
+// with its last metrics lost. /dev/full fails every write with ENOSPC.
+TEST(RunLog, AMetricsRecordThatCannotBeWrittenIsAnErrorNamingTheFile) {
+  const auto dir = ft::test::scratch_dir();
+  std::filesystem::create_symlink("/dev/full", dir / "metrics.jsonl");
+  ft::RunLog log(true, dir.string(), "", [](const std::string&) {});
+  const std::string message = ft::test::error_of([&] { log.train({.step = 1, .loss = 2.0}); });
+  EXPECT_NE(message.find((dir / "metrics.jsonl").string() + ": cannot write"), std::string::npos) << message;
+  EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
+}
+
+// A run that died mid-line left "...{\"learning_" and the resumed run's records ran on from it,
+// so `finetune report` failed on the merged line.
+TEST(RunLog, RecordsAfterACutShortLineStartOnALineOfTheirOwn) {
+  const auto dir = ft::test::scratch_dir();
+  ft::test::write_file(dir / "metrics.jsonl", "{\"type\": \"train\", \"step\": 1}\n{\"type\": \"tra");
+  ft::RunLog log(true, dir.string(), "", [](const std::string&) {});
+  log.train({.step = 2, .loss = 2.0});
+  log.train({.step = 3, .loss = 1.5});
+  std::istringstream lines(ft::test::read_file(dir / "metrics.jsonl"));
+  std::vector<std::string> got;
+  for (std::string line; std::getline(lines, line);) got.push_back(line);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[1], "{\"type\": \"tra");
+  EXPECT_NE(got[2].find("\"step\":2"), std::string::npos) << got[2];
+  EXPECT_NE(got[3].find("\"step\":3"), std::string::npos) << got[3];
 }
 
 TEST(RunLog, PythonFloatsPrintAsPythonDoes) {

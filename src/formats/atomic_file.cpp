@@ -79,4 +79,21 @@ void copy_file_atomic(const std::string& from, const std::string& to) {
   write_file_atomic(to, text.str());
 }
 
+void append_line(const std::string& path, std::string_view line) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) fail_write(path, "open");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::string text;
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  char last = '\n';
+  if (size > 0 && ::pread(fd, &last, 1, size - 1) != 1) fail_write(path, "read its end");
+  if (last != '\n') text += '\n';
+  text.append(line);
+  text += '\n';
+  write_all(fd, std::as_bytes(std::span(text.data(), text.size())), path);
+}
+
 }  // namespace ft

@@ -6,9 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
-#include "core/error.h"
+#include "formats/atomic_file.h"
 
 namespace ft {
 
@@ -74,10 +73,9 @@ void RunLog::print_dict(const nlohmann::ordered_json& fields) {
 
 void RunLog::append(nlohmann::json record) {
   record["time"] = unix_time();
-  const std::string path = (std::filesystem::path(output_dir_) / "metrics.jsonl").string();
-  std::ofstream out(path, std::ios::app);
-  out << record.dump() << "\n";
-  if (!out) fail_usage(path + ": cannot append the metrics record; check free space and permissions");
+  // Unbuffered: an ofstream failed only in its destructor on a full disk, which dropped the error
+  // (the run exited 0 with its last records lost).
+  append_line((std::filesystem::path(output_dir_) / "metrics.jsonl").string(), record.dump());
 }
 
 void RunLog::train(const TrainLogEntry& e) {
