@@ -208,7 +208,11 @@ TEST_F(TrainFixture, TrainingStopsWhenTheLossStaysNotFinite) {
       << r.output;
   EXPECT_EQ(r.output.find("warning: step 4"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(root / "out" / "adapter_model.safetensors"));
-  EXPECT_NE(read_file(root / "out" / "status.json").find("\"failed\""), std::string::npos);
+  // It said step 0 and a negative elapsed time (read from the progress bar after it was gone).
+  const nlohmann::json status = read_json(root / "out" / "status.json");
+  EXPECT_EQ(status["phase"], "failed") << status.dump();
+  EXPECT_EQ(status["step"], 3) << status.dump();
+  EXPECT_GE(status["elapsed_seconds"].get<double>(), 0.0) << status.dump();
 }
 
 // Two runs given one --output_dir both "succeeded", interleaving checkpoints and metrics and

@@ -269,7 +269,7 @@ void run_train(const CLI::App& cmd, const TrainFlags& flags) {
   try {
     finish_run(trainer, trainable, s, r, options, log);
   } catch (const Error& e) {
-    if (e.exit_code() < 128) trainer.report_status("failed", 0, e.what());
+    if (e.exit_code() < 128) trainer.report_failure(e.what());
     throw;
   }
 }

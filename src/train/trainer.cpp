@@ -67,6 +67,13 @@ void Trainer::note(const std::string& line) {
   else if (ctx_.note) ctx_.note(line);
 }
 
+void Trainer::report_failure(const std::string& message) noexcept {
+  try {
+    report_status("failed", steps_done_, message);
+  } catch (const std::exception&) {  // the disk that failed the run may refuse this too
+  }
+}
+
 void Trainer::report_status(const char* phase, int64_t step, const std::string& message) {
   RunStatus s;
   s.message = message;
@@ -294,13 +301,24 @@ TrainResult Trainer::train() {
   Progress progress(plan_.total_steps, start, rank0);
   progress_ = &progress;
   ctx_.log.set_print([&](const std::string& line) { progress.print_line(line); });
+  // Also when an error leaves: the caller then reports the failure, which read the bar's
+  // destroyed object (status.json said step 0 and elapsed -53181 s).
+  struct DetachProgress {
+    Trainer& trainer;
+    ~DetachProgress() {
+      trainer.progress_ = nullptr;
+      trainer.ctx_.log.set_print(nullptr);
+    }
+  } detach_progress{*this};
   int64_t last_saved = -1;
   bool interrupted = false;
+  steps_done_ = start;
   report_status("training", start);
   for (int64_t step = start; step < plan_.total_steps; ++step) {
     const std::vector<MicroBatch> mbs = micro_batches(step);
     const StepRecord rec = runner_->step(mbs, options_.seed, static_cast<uint64_t>(step));
     const int64_t done = step + 1;
+    steps_done_ = done;
     check_finite_step(rec, done);
     window_loss_ += rec.loss;
     window_steps_ += 1;
@@ -343,8 +361,6 @@ TrainResult Trainer::train() {
   }
   if (!interrupted) result.global_step = plan_.total_steps;
   progress.finish();
-  progress_ = nullptr;
-  ctx_.log.set_print(nullptr);
 
   train_seconds_ += progress.elapsed_seconds();
   result.interrupted = interrupted;

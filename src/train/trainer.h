@@ -78,6 +78,9 @@ class Trainer {
   nlohmann::json trainer_state(int64_t step) const;
   // status.json (rank 0): phase at `step`, with ETA and last loss while training.
   void report_status(const char* phase, int64_t step, const std::string& message = "");
+  // status.json says "failed" at the last step reached, as far as it can be written: the error
+  // that stopped the run is the one to show.
+  void report_failure(const std::string& message) noexcept;
 
  private:
   std::vector<MicroBatch> micro_batches(int64_t step);
@@ -94,6 +97,7 @@ class Trainer {
   void check_finite_step(const StepRecord& rec, int64_t step);
   static constexpr int kMaxNonFiniteSteps = 3;
   int non_finite_steps_ = 0;
+  int64_t steps_done_ = 0;  // the last step completed (or resumed from)
 
   Model& model_;
   Trainable trainable_;
