@@ -227,6 +227,25 @@ TEST(OutputDir, LeftoversOfAnAttemptWithoutCheckpointsAreCleared) {
   EXPECT_TRUE(fs::exists(out / ".cache"));
 }
 
+// A run that died in its final save (the adapter's weights written, not its config) and had no
+// checkpoint counted as a finished run: every restart, auto included, was refused (exit 1, which a
+// Kubernetes job does not retry).
+TEST(OutputDir, APartialFinalSaveOfOurOwnRunIsClearedAndACompleteOneKept) {
+  const fs::path out = scratch_dir();
+  write_file(out / "run_config.json", "{}");
+  write_file(out / "adapter_model.safetensors", "x");
+  auto d = ft::decide_output_dir(out.string(), "auto", false, true);
+  EXPECT_TRUE(d.clear_previous);
+  EXPECT_NE(d.note.find("died while saving (adapter_model.safetensors without the rest)"), std::string::npos) << d.note;
+  // With the config written last, the adapter is whole: a finished run, kept.
+  write_file(out / "adapter_config.json", "{}");
+  EXPECT_THROW(ft::decide_output_dir(out.string(), "auto", false, true), ft::Error);
+  // Not our run's files (no run_config.json): never cleared without --overwrite_output_dir.
+  fs::remove(out / "adapter_config.json");
+  fs::remove(out / "run_config.json");
+  EXPECT_THROW(ft::decide_output_dir(out.string(), "auto", false, true), ft::Error);
+}
+
 TEST(ConfigFile, YamlEntriesBecomeFlagsThatTypedFlagsOverride) {
   const fs::path dir = scratch_dir();
   write_file(dir / "run.yaml",

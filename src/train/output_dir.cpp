@@ -29,6 +29,18 @@ std::vector<std::string> finished_outputs(const std::string& dir) {
   return found;
 }
 
+// A run of ours (run_config.json) that died in its final save, with no checkpoint to resume: what
+// it wrote is no output (each file is written whole; the adapter's config goes last, a sharded
+// model's index last, train_results.json after all of them), so a restart starts over.
+bool unfinished_final_save(const std::string& dir) {
+  const fs::path d(dir);
+  if (!fs::exists(d / "run_config.json") || !list_checkpoints(dir).empty()) return false;
+  for (const char* complete : {"adapter_config.json", "model.safetensors", "model.safetensors.index.json",
+                               "train_results.json", "all_results.json"})
+    if (fs::exists(d / complete)) return false;
+  return true;
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + fs::path(s).filename().string();
@@ -62,6 +74,12 @@ OutputDirDecision decide_output_dir(const std::string& output_dir, const std::st
   }
   std::vector<std::string> previous = list_checkpoints(output_dir);
   for (const auto& f : finished_outputs(output_dir)) previous.push_back(f);
+  if (!previous.empty() && !overwrite && unfinished_final_save(output_dir)) {
+    d.clear_previous = true;
+    d.note = "an earlier attempt in " + output_dir + " died while saving (" + join(previous) +
+             " without the rest) and left no checkpoint: starting over";
+    return d;
+  }
   if (!previous.empty() && !overwrite) {
     std::string hint = resume_flag == "auto" ? "" : ", or --resume_from_checkpoint auto to continue it";
     if (list_checkpoints(output_dir).empty()) hint.clear();
