@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <iterator>
+#include <set>
 #include <string>
 
 #include "lora_test_support.h"
@@ -49,6 +51,31 @@ TEST(CliMerge, MergedDirectoryMatchesAttachedAdapter) {
   Model merged = Model::load((scratch / "merged").string());
   const auto ids = test::token_ids(2 * 9, base.config().vocab_size, 4);
   EXPECT_LT(test::max_abs_diff(test::logits_of(base, ids, 2, 9), test::logits_of(merged, ids, 2, 9)), 1e-5);
+}
+
+// A merge that failed midway over an earlier merge's directory left the new first shards beside
+// the old rest, index and config.json: a model mixing two adapters that loaded without a word.
+TEST(CliMerge, AMergeThatFailsMidwayLeavesNoLoadableMixture) {
+  const fs::path scratch = test::scratch_dir();
+  const fs::path first = random_adapter(tiny_model(), scratch / "first", 0.3f);
+  const fs::path second = random_adapter(tiny_model(), scratch / "second", 0.5f);
+  const std::string shards = " --max_shard_size 20KB";
+  auto r = test::run_finetune(merge_args(first, scratch / "out") + shards);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json index = nlohmann::json::parse(test::read_file(scratch / "out" / "model.safetensors.index.json"));
+  std::set<std::string> files;
+  for (const auto& [name, file] : index["weight_map"].items()) files.insert(file.get<std::string>());
+  ASSERT_GE(files.size(), 3u);
+  // The third shard cannot be replaced (a directory holds its name): the second merge fails there.
+  const fs::path blocked = scratch / "out" / *std::next(files.begin(), 2);
+  fs::remove(blocked);
+  test::write_file(blocked / "keep", "x");
+  r = test::run_finetune(merge_args(second, scratch / "out") + shards + " --overwrite_output_dir true");
+  ASSERT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("holds an incomplete model (no config.json) until a merge into it succeeds"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(scratch / "out" / "config.json"));
+  EXPECT_NE(test::run_finetune("generate --model_name_or_path " + (scratch / "out").string() + " --prompt hi").exit_code, 0);
 }
 
 TEST(CliMerge, RefusesNonEmptyOutputUnlessOverwriteGiven) {

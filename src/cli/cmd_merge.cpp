@@ -78,7 +78,12 @@ void run_merge(const MergeArgs& args) {
   const auto lora = load_peft_adapter(args.adapter_dir, base);
   Model model = Model::load(model_dir, dtype);
   merge_lora(model, *lora);
-  save_hf_model(args.output_dir, model, model_dir, dtype, max_shard_bytes);
+  try {
+    save_hf_model(args.output_dir, model, model_dir, dtype, max_shard_bytes);
+  } catch (const Error& e) {
+    throw Error(e.exit_code(), std::string(e.what()) + "; " + args.output_dir +
+                                   " holds an incomplete model (no config.json) until a merge into it succeeds");
+  }
   std::printf("merged %s (LoRA r=%d, alpha %g) into %s -> %s (%s)\n", args.adapter_dir.c_str(),
               lora->config().rank, lora->config().alpha, model_dir.c_str(),
               args.output_dir.c_str(), bf16 ? "bfloat16" : "float32");

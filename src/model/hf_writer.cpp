@@ -77,7 +77,8 @@ std::span<const std::byte> tensor_bytes(const void* p, DType stored, DType out_d
   return {scratch.data(), scratch.size()};
 }
 
-void write_config(const std::string& base_dir, const std::string& dir, DType dtype) {
+// The base model's config.json with the saved dtype.
+std::string saved_config(const std::string& base_dir, DType dtype) {
   const std::string path = (fs::path(base_dir) / "config.json").string();
   std::ifstream in(path, std::ios::binary);
   if (!in) fail_input(path, "cannot open the base model's config.json");
@@ -86,7 +87,7 @@ void write_config(const std::string& base_dir, const std::string& dir, DType dty
   auto config = nlohmann::ordered_json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   if (config.is_discarded() || !config.is_object()) fail_input(path, "not a valid JSON object");
   config["torch_dtype"] = dtype == DType::BF16 ? "bfloat16" : "float32";
-  write_file_atomic((fs::path(dir) / "config.json").string(), config.dump(2) + "\n");
+  return config.dump(2) + "\n";
 }
 
 // Weight files of an earlier save that the new layout does not use (a stale index would shadow a
@@ -110,6 +111,10 @@ void save_hf_weights(const std::string& dir, const ModelConfig& config, const Mo
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error(kExitUsage, dir + ": cannot create the output directory (" + ec.message() + ")");
+  // config.json goes first and comes back last: a save that fails midway (a full disk) leaves a
+  // directory no loader takes, not earlier shards and index mixed with new ones.
+  const std::string config_text = saved_config(base_dir, dtype);
+  fs::remove(fs::path(dir) / "config.json", ec);
 
   const auto shards = split_into_shards(weight_specs(config), static_cast<int64_t>(dtype_size(dtype)),
                                         max_shard_bytes);
@@ -137,12 +142,13 @@ void save_hf_weights(const std::string& dir, const ModelConfig& config, const Mo
     written.insert(kIndexFile);
   }
   remove_stale_weights(dir, written);
-  write_config(base_dir, dir, dtype);
-  if (fs::equivalent(fs::path(base_dir), fs::path(dir), ec)) return;
-  for (const char* name : kCopiedFiles) {
-    const fs::path from = fs::path(base_dir) / name;
-    if (fs::exists(from)) copy_file_atomic(from.string(), (fs::path(dir) / name).string());
+  if (!fs::equivalent(fs::path(base_dir), fs::path(dir), ec)) {
+    for (const char* name : kCopiedFiles) {
+      const fs::path from = fs::path(base_dir) / name;
+      if (fs::exists(from)) copy_file_atomic(from.string(), (fs::path(dir) / name).string());
+    }
   }
+  write_file_atomic((fs::path(dir) / "config.json").string(), config_text);
 }
 
 }  // namespace ft

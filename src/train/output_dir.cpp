@@ -30,15 +30,15 @@ std::vector<std::string> finished_outputs(const std::string& dir) {
 }
 
 // A run of ours (run_config.json) that died in its final save, with no checkpoint to resume: what
-// it wrote is no output (each file is written whole; the adapter's config goes last, a sharded
-// model's index last, train_results.json after all of them), so a restart starts over.
+// it wrote is no output (each file is written whole; the adapter's config goes last, as does a
+// model's config.json, and train_results.json after all of them), so a restart starts over.
 bool unfinished_final_save(const std::string& dir) {
   const fs::path d(dir);
   if (!fs::exists(d / "run_config.json") || !list_checkpoints(dir).empty()) return false;
-  for (const char* complete : {"adapter_config.json", "model.safetensors", "model.safetensors.index.json",
-                               "train_results.json", "all_results.json"})
+  for (const char* complete : {"adapter_config.json", "train_results.json", "all_results.json"})
     if (fs::exists(d / complete)) return false;
-  return true;
+  // A model's config.json is written after its weights (hf_writer).
+  return !fs::exists(d / "config.json");
 }
 
 std::string join(const std::vector<std::string>& items) {
