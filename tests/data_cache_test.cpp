@@ -1,6 +1,7 @@
 // SHA-256 and the on-disk token cache: known digests, round trip, and misses (never errors) for
 // corrupt, truncated or foreign cache files.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -45,6 +46,23 @@ TEST(DataTokenCache, RoundTrip) {
   EXPECT_EQ(back->examples[2].ids, sample_records().examples[2].ids);
   for (const auto& e : std::filesystem::directory_iterator(dir))
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << "temp file left behind";
+}
+
+// A cache that could not be written stopped every command reading data (eval, data preview, a
+// dry run on a read-only output directory); it is now a reason given back, with the system's.
+TEST(DataTokenCache, AWriteThatFailsIsAReasonNotAnError) {
+  const auto dir = ft::test::data_scratch_dir();
+  ft::test::write_file(dir / "a_file", "x");
+  std::string problem = write_token_cache(token_cache_path((dir / "a_file" / "cache").string(), kKey), kKey,
+                                          sample_records());
+  EXPECT_NE(problem.find("cannot create the token cache directory"), std::string::npos) << problem;
+  // A full disk: the temp file is /dev/full, which refuses every write.
+  const std::string path = token_cache_path(dir.string(), kKey);
+  std::filesystem::create_symlink("/dev/full", path + ".tmp." + std::to_string(getpid()));
+  problem = write_token_cache(path, kKey, sample_records());
+  EXPECT_NE(problem.find("cannot write the token cache " + path + " (No space left on device)"), std::string::npos)
+      << problem;
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST(DataTokenCache, MissingCorruptOrForeignIsAMiss) {

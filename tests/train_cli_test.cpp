@@ -52,6 +52,13 @@ TEST_F(TrainFixture, DryRunPrintsThePlanAndTrainsNothing) {
   EXPECT_FALSE(fs::exists(root / "out" / "adapter_model.safetensors"));
 }
 
+TEST_F(TrainFixture, ACacheDirectoryThatCannotBeWrittenIsAWarning) {
+  ft::test::write_file(root / "a_file", "x");
+  const auto r = run_finetune(base(root / "out") + " --cache_dir " + (root / "a_file" / "cache").string() + " --dry_run");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: cannot create the token cache directory"), std::string::npos) << r.output;
+}
+
 TEST_F(TrainFixture, SequencesPastThePretrainedPositionsAreNoted) {
   auto r = run_finetune(base(root / "out") + " --max_seq_length 1024 --dry_run");
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -143,7 +143,10 @@ LoadedFile load_file(const std::string& file, const DataOptions& opt, const Data
     out.tokens.examples.push_back(std::move(t.example));
     out.tokens.truncated.push_back(t.truncated ? 1 : 0);
   }
-  if (!path.empty()) write_token_cache(path, key, out.tokens);
+  if (!path.empty())
+    if (const std::string problem = write_token_cache(path, key, out.tokens); !problem.empty())
+      notes.push_back("warning: " + problem + "; going on without it (the next run tokenizes again; "
+                      "--cache_dir or FINETUNE_CACHE names another directory)");
   return out;
 }
 

@@ -3,13 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
 #include "core/sha256.h"
 
 namespace ft::data {
@@ -102,7 +102,7 @@ std::optional<TokenizedRecords> read_token_cache(const std::string& path, const 
   return t;
 }
 
-void write_token_cache(const std::string& path, const std::string& key, const TokenizedRecords& t) {
+std::string write_token_cache(const std::string& path, const std::string& key, const TokenizedRecords& t) {
   std::string out(kMagic, 8);
   put(out, kVersion);
   out.append(key.data(), std::min(key.size(), kKeySize));
@@ -127,16 +127,17 @@ void write_token_cache(const std::string& path, const std::string& key, const To
   const std::filesystem::path target(path);
   std::error_code ec;
   std::filesystem::create_directories(target.parent_path(), ec);
+  if (ec) return "cannot create the token cache directory " + target.parent_path().string() + " (" + ec.message() + ")";
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   FILE* f = std::fopen(tmp.c_str(), "wb");
-  const bool ok = f && std::fwrite(out.data(), 1, out.size(), f) == out.size() &&
-                  std::fflush(f) == 0 && fsync(fileno(f)) == 0;
-  if (f) std::fclose(f);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    fail_usage("cannot write the token cache " + path +
-               "; make its directory writable or set FINETUNE_CACHE to another directory");
-  }
+  bool ok = f && std::fwrite(out.data(), 1, out.size(), f) == out.size() && std::fflush(f) == 0 &&
+            fsync(fileno(f)) == 0;
+  int err = errno;
+  if (f && std::fclose(f) != 0 && ok) ok = false, err = errno;
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) ok = false, err = errno;
+  if (ok) return "";
+  std::remove(tmp.c_str());
+  return "cannot write the token cache " + path + " (" + std::strerror(err) + ")";
 }
 
 }  // namespace ft::data

@@ -23,7 +23,8 @@ std::string token_cache_path(const std::string& cache_dir, const std::string& ke
 std::optional<TokenizedRecords> read_token_cache(const std::string& path, const std::string& key,
                                                  std::string& problem);
 
-// Throws ft::Error (exit 1) naming the directory if it cannot be written.
-void write_token_cache(const std::string& path, const std::string& key, const TokenizedRecords& t);
+// Returns "" when written, else why not (naming the file and the system's reason): the cache only
+// saves the next run the tokenizing, so a full or read-only cache directory is not an error.
+std::string write_token_cache(const std::string& path, const std::string& key, const TokenizedRecords& t);
 
 }  // namespace ft::data
