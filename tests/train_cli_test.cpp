@@ -52,6 +52,20 @@ TEST_F(TrainFixture, DryRunPrintsThePlanAndTrainsNothing) {
   EXPECT_FALSE(fs::exists(root / "out" / "adapter_model.safetensors"));
 }
 
+// Past PATH_MAX every file of the run failed with a raw "filesystem error: ... File name too long".
+TEST_F(TrainFixture, AnOutputDirTooLongForItsFilesIsRefusedByName) {
+  const fs::path deep = root / std::string(200, 'd') / std::string(200, 'e') / std::string(200, 'f') /
+                        std::string(200, 'g') / std::string(200, 'h') / std::string(200, 'i') / std::string(200, 'j') /
+                        std::string(200, 'k') / std::string(200, 'l') / std::string(200, 'm') / std::string(200, 'n') /
+                        std::string(200, 'o') / std::string(200, 'p') / std::string(200, 'q') / std::string(200, 'r') /
+                        std::string(200, 's') / std::string(200, 't') / std::string(200, 'u') / std::string(200, 'v') /
+                        std::string(150, 'w');
+  const auto r = run_finetune(base(deep) + " --max_steps 1");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(r.output.rfind("error: --output_dir is ", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find("use a shorter path"), std::string::npos) << r.output;
+}
+
 TEST_F(TrainFixture, ACacheDirectoryThatCannotBeWrittenIsAWarning) {
   ft::test::write_file(root / "a_file", "x");
   const auto r = run_finetune(base(root / "out") + " --cache_dir " + (root / "a_file" / "cache").string() + " --dry_run");

@@ -144,12 +144,25 @@ TEST(Checkpoint, SizeMismatchIsAClearError) {
   }
 }
 
+// A save that failed (a full disk) left .checkpoint-N.partial holding most of the space left.
+TEST(Checkpoint, AFailedSaveLeavesNoPartialDirectory) {
+  const fs::path out = scratch_dir();
+  const auto values = iota_values(4, 0);
+  const auto failing_model_files = [](const std::string& dir) {
+    throw ft::Error(ft::kExitUsage, dir + "/adapter_model.safetensors: cannot write (No space left on device)");
+  };
+  EXPECT_THROW(ft::save_checkpoint(out.string(), 5, {values, values, values, {}}, failing_model_files), ft::Error);
+  EXPECT_TRUE(fs::is_empty(out)) << fs::directory_iterator(out)->path();
+}
+
 TEST(Checkpoint, RotationKeepsTheNewest) {
   const fs::path out = scratch_dir();
   const auto values = iota_values(4, 0);
   for (int step : {10, 2, 30, 4}) ft::save_checkpoint(out.string(), step, {values, values, values, {}}, nullptr);
   const auto deleted = ft::rotate_checkpoints(out.string(), 2);
   ASSERT_EQ(deleted.size(), 2u);
+  for (const auto& d : deleted) EXPECT_EQ(d.problem, "") << d.path;
+  EXPECT_EQ(fs::path(deleted[0].path).filename(), "checkpoint-2");
   const auto left = ft::list_checkpoints(out.string());
   ASSERT_EQ(left.size(), 2u);
   EXPECT_EQ(fs::path(left[0]).filename(), "checkpoint-10");

@@ -42,7 +42,7 @@ void run_report(const ReportOptions& options) {
   try {
     write_file_atomic(output, html);
   } catch (const std::exception& e) {
-    fail_usage("--output " + output + ": cannot write the report: " + e.what());
+    fail_usage(std::string("--output: ") + e.what());  // the message names the file
   }
   std::printf("wrote %s (%zu run%s)\n", output.c_str(), runs.size(), runs.size() == 1 ? "" : "s");
 }

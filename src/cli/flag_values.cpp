@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -128,6 +129,13 @@ void check_directory_flag(std::string_view flag, const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (path.empty()) return;
+  // Room for what goes under it (.checkpoint-N.partial/.adapter_model.safetensors.tmpPID): past the
+  // limit every write failed with a raw "File name too long".
+  constexpr size_t kRoomBelow = 80;
+  if (const size_t length = fs::absolute(path, ec).string().size(); length + kRoomBelow > PATH_MAX)
+    fail_usage(std::string(flag) + " is " + std::to_string(length) + " characters long (as an absolute path); "
+               "the files under it would pass the system's limit of " + std::to_string(PATH_MAX) +
+               ": use a shorter path");
   if (fs::exists(path, ec)) {
     if (!fs::is_directory(path, ec))
       fail_usage(std::string(flag) + " " + path + " is a file, not a directory; name a directory (it is created if missing)");

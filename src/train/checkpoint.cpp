@@ -69,20 +69,27 @@ std::string save_checkpoint(const std::string& output_dir, int64_t step, const C
   fs::create_directories(tmp, ec);
   if (ec) fail_usage(tmp.string() + ": cannot create the checkpoint directory: " + ec.message());
 
-  write_safetensors((tmp / kTrainable).string(), {flat_tensor("values", data.values)});
-  write_safetensors((tmp / kOptimizer).string(), {flat_tensor("exp_avg", data.first_moment),
-                                                  flat_tensor("exp_avg_sq", data.second_moment)});
-  write_file_atomic((tmp / kState).string(), data.trainer_state.dump(2) + "\n");
-  if (write_model_files) write_model_files(tmp.string());
+  // A save that fails (a full disk) takes its partial directory with it: it held most of the
+  // space left until a later run saved that same step.
+  try {
+    write_safetensors((tmp / kTrainable).string(), {flat_tensor("values", data.values)});
+    write_safetensors((tmp / kOptimizer).string(), {flat_tensor("exp_avg", data.first_moment),
+                                                    flat_tensor("exp_avg_sq", data.second_moment)});
+    write_file_atomic((tmp / kState).string(), data.trainer_state.dump(2) + "\n");
+    if (write_model_files) write_model_files(tmp.string());
 
-  nlohmann::json sums = nlohmann::json::object();
-  for (const auto& entry : fs::directory_iterator(tmp)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string name = entry.path().filename().string();
-    sums[name] = {{"sha256", sha256_file_hex(entry.path().string())}, {"bytes", entry.file_size()}};
+    nlohmann::json sums = nlohmann::json::object();
+    for (const auto& entry : fs::directory_iterator(tmp)) {
+      if (!entry.is_regular_file()) continue;
+      const std::string name = entry.path().filename().string();
+      sums[name] = {{"sha256", sha256_file_hex(entry.path().string())}, {"bytes", entry.file_size()}};
+    }
+    write_file_atomic((tmp / kChecksums).string(), nlohmann::json{{"files", sums}}.dump(2) + "\n");
+    sync_directory(tmp);
+  } catch (...) {
+    remove_quietly(tmp);
+    throw;
   }
-  write_file_atomic((tmp / kChecksums).string(), nlohmann::json{{"files", sums}}.dump(2) + "\n");
-  sync_directory(tmp);
 
   remove_quietly(final_dir);
   fs::rename(tmp, final_dir, ec);
@@ -163,15 +170,16 @@ std::optional<std::string> newest_complete_checkpoint(const std::string& output_
   return std::nullopt;
 }
 
-std::vector<std::string> rotate_checkpoints(const std::string& output_dir, int64_t keep) {
-  std::vector<std::string> deleted;
-  if (keep <= 0) return deleted;
+std::vector<RotatedCheckpoint> rotate_checkpoints(const std::string& output_dir, int64_t keep) {
+  std::vector<RotatedCheckpoint> rotated;
+  if (keep <= 0) return rotated;
   const std::vector<std::string> all = list_checkpoints(output_dir);
   for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) {
-    remove_quietly(all[i]);
-    deleted.push_back(all[i]);
+    std::error_code ec;
+    fs::remove_all(all[i], ec);
+    rotated.push_back({all[i], ec ? ec.message() : ""});
   }
-  return deleted;
+  return rotated;
 }
 
 }  // namespace ft

@@ -37,7 +37,11 @@ std::vector<std::string> list_checkpoints(const std::string& output_dir);
 // The newest complete checkpoint; incomplete newer ones are reported through `skipped`.
 std::optional<std::string> newest_complete_checkpoint(const std::string& output_dir,
                                                       std::vector<std::string>* skipped = nullptr);
-// Deletes the oldest checkpoints so at most `keep` remain (keep 0 = no limit); returns the deleted.
-std::vector<std::string> rotate_checkpoints(const std::string& output_dir, int64_t keep);
+// Deletes the oldest checkpoints so at most `keep` remain (keep 0 = no limit); returns each one
+// it removed, with why it could not when it could not ("" when deleted).
+struct RotatedCheckpoint {
+  std::string path, problem;
+};
+std::vector<RotatedCheckpoint> rotate_checkpoints(const std::string& output_dir, int64_t keep);
 
 }  // namespace ft

@@ -24,8 +24,9 @@ const char* const kRecords[] = {"metrics.jsonl", "run_config.json", "status.json
 
 std::vector<std::string> finished_outputs(const std::string& dir) {
   std::vector<std::string> found;
+  std::error_code ec;
   for (const char* name : kFinished)
-    if (fs::exists(fs::path(dir) / name)) found.emplace_back(name);
+    if (fs::exists(fs::path(dir) / name, ec)) found.emplace_back(name);
   return found;
 }
 

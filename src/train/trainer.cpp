@@ -164,8 +164,11 @@ std::string Trainer::save(int64_t step, const std::string& reason) {
     const CheckpointData data{trainable_.values, opt.first_moment(), opt.second_moment(), trainer_state(step)};
     last_checkpoint_ = save_checkpoint(options_.output_dir, step, data,
                                        trainable_.save_model_in_checkpoints ? trainable_.save_model : nullptr);
-    for (const std::string& gone : rotate_checkpoints(options_.output_dir, options_.save_total_limit))
-      note("deleted " + gone + " (--save_total_limit " + std::to_string(options_.save_total_limit) + ")");
+    for (const RotatedCheckpoint& old : rotate_checkpoints(options_.output_dir, options_.save_total_limit))
+      note(old.problem.empty()
+               ? "deleted " + old.path + " (--save_total_limit " + std::to_string(options_.save_total_limit) + ")"
+               : "warning: could not delete " + old.path + " for --save_total_limit (" + old.problem +
+                     "); it still takes its space");
     note("saved " + last_checkpoint_ + " (" + reason + ")");
     report_status("training", step);  // out of "saving", naming the checkpoint just written
   }
