@@ -112,18 +112,22 @@ TEST(ReportData, BadInputsAreOneLineErrorsNamingTheFileAndLine) {
     return error_of([&] { load_run(dir.string()); });
   };
   const std::string where = (dir / "metrics.jsonl").string() + ":5: ";
-  EXPECT_EQ(error_with_metrics("{\"type\":\"train\",\n").rfind(where + "not valid JSON", 0), 0u);
+  EXPECT_EQ(error_with_metrics("{\"type\":\"train\"}}\n").rfind(where + "not valid JSON", 0), 0u);
   EXPECT_EQ(error_with_metrics("{\"step\":4}\n").rfind(where + "expected an object with a string field \"type\"", 0), 0u);
   EXPECT_EQ(error_with_metrics("{\"type\":\"train\",\"step\":\"4\"}\n"),
             where + "field \"step\" must be an integer");
   EXPECT_EQ(error_with_metrics("{\"type\":\"metric\",\"step\":4}\n"),
             where + "unknown record type \"metric\" (expected train, eval or summary)");
-  for (const char* extra : {"{\"type\":\"train\",\n", "[1]\n"})
+  for (const char* extra : {"{\"type\":\"train\"}}\n", "[1]\n"})
     EXPECT_EQ(error_with_metrics(extra).find('\n'), std::string::npos);
   // A last line without its newline is a write in progress (or cut off by a kill): skipped, where
   // it used to make the whole run unreadable.
   test::write_file(dir / "metrics.jsonl", good + "{\"type\":\"train\",\"step\":4,\"lo");
   EXPECT_EQ(load_run(dir.string()).train.size(), 3u);
+  // So is one cut short by a killed run, whose resumed run went on below it (report failed there).
+  test::write_file(dir / "metrics.jsonl", good + "{\"type\":\"train\",\"step\":4,\"lo\n" +
+                                              "{\"type\":\"train\",\"step\":4,\"loss\":1.5}\n");
+  EXPECT_EQ(load_run(dir.string()).train.size(), 4u);
 
   test::write_file(dir / "metrics.jsonl", good);
   test::write_file(dir / "run_config.json", "{\"args\": ");

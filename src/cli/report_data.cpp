@@ -54,12 +54,13 @@ void read_metrics(const fs::path& path, RunData& run) {
     json j;
     try {
       j = json::parse(line);
-    } catch (const json::exception& e) {
-      // A last line without its newline is one a running (or killed) trainer had not finished.
-      if (in.eof()) {
-        std::fprintf(stderr, "note: %s: the last line is incomplete (a run still writing, or stopped mid-line); "
-                     "skipped\n", where.c_str());
-        break;
+    } catch (const json::parse_error& e) {
+      // A line that ends before its object does is one a running trainer had not finished, or one
+      // a killed run left (its resumed run went on below it).
+      if (e.byte > line.size()) {
+        std::fprintf(stderr, "note: %s: the line is cut short (a run still writing, or stopped mid-line); skipped\n",
+                     where.c_str());
+        continue;
       }
       fail_input(where, std::string("not valid JSON: ") + e.what());
     }
