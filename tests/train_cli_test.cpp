@@ -216,7 +216,8 @@ TEST_F(TrainFixture, TrainingStopsWhenTheLossStaysNotFinite) {
     tensors.push_back({specs[i].name, ft::DType::F32, specs[i].shape, std::as_bytes(std::span(values[i]))});
   }
   ft::write_safetensors((model / "model.safetensors").string(), tensors);
-  const auto r = run_finetune(base(root / "out") + " --max_steps 10 --logging_steps 1");
+  const std::string flags = " --max_steps 10 --logging_steps 1 --save_strategy steps --save_steps 1";
+  const auto r = run_finetune(base(root / "out") + flags);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   for (const char* step : {"1", "2", "3"})
     EXPECT_NE(r.output.find(std::string("warning: step ") + step +
@@ -234,6 +235,18 @@ TEST_F(TrainFixture, TrainingStopsWhenTheLossStaysNotFinite) {
   EXPECT_EQ(status["phase"], "failed") << status.dump();
   EXPECT_EQ(status["step"], 3) << status.dump();
   EXPECT_GE(status["elapsed_seconds"].get<double>(), 0.0) << status.dump();
+  // The checkpoints it wrote resume (a NaN summed into total_loss was saved as null and every
+  // later checkpoint failed to load), once the weights are mended.
+  tensors.clear();
+  values = ft::test::random_tensors(c, 11);
+  for (size_t i = 0; i < specs.size(); ++i)
+    tensors.push_back({specs[i].name, ft::DType::F32, specs[i].shape, std::as_bytes(std::span(values[i]))});
+  ft::write_safetensors((model / "model.safetensors").string(), tensors);
+  const auto resumed = run_finetune(base(root / "out") + flags + " --resume_from_checkpoint auto");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming from"), std::string::npos) << resumed.output;
+  const nlohmann::json results = read_json(root / "out" / "train_results.json");
+  EXPECT_TRUE(results["train_loss"].is_number()) << results.dump();
 }
 
 // Two runs given one --output_dir both "succeeded", interleaving checkpoints and metrics and

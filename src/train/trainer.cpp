@@ -151,6 +151,7 @@ nlohmann::json Trainer::trainer_state(int64_t step) const {
         {"window_loss", window_loss_},
         {"window_steps", window_steps_},
         {"total_loss", total_loss_},
+        {"loss_steps", loss_steps_},
         {"tokens_seen", tokens_seen_},
         {"total_flos", total_flos_},
         {"train_seconds", train_seconds_}}},
@@ -239,6 +240,7 @@ std::string Trainer::resume(const std::string& from) {
     window_loss_ = f.at("window_loss").get<double>();
     window_steps_ = f.at("window_steps").get<int64_t>();
     total_loss_ = f.at("total_loss").get<double>();
+    loss_steps_ = f.value("loss_steps", step);  // absent from checkpoints of older versions: no step skipped
     tokens_seen_ = f.at("tokens_seen").get<int64_t>();
     total_flos_ = f.value("total_flos", 0.0);  // absent from checkpoints of older versions
     train_seconds_ = f.at("train_seconds").get<double>();
@@ -323,16 +325,21 @@ TrainResult Trainer::train() {
     const int64_t done = step + 1;
     steps_done_ = done;
     check_finite_step(rec, done);
-    window_loss_ += rec.loss;
-    window_steps_ += 1;
-    total_loss_ += rec.loss;
+    // A skipped step's loss (NaN or Inf) stays out of the averages: in total_loss it made every
+    // later checkpoint's trainer_state unreadable (NaN is written as null).
+    if (!rec.skipped) {
+      window_loss_ += rec.loss;
+      window_steps_ += 1;
+      total_loss_ += rec.loss;
+      loss_steps_ += 1;
+      last_loss_ = rec.loss;
+    }
     tokens_seen_ += rec.tokens;
     total_flos_ += 6.0 * double(rec.padded_tokens) * double(trainable_.flop_parameters);
-    last_loss_ = rec.loss;
     progress.update(done, rec.tokens);
 
     if (done % plan_.logging_interval == 0 || (options_.logging_first_step && done == 1)) {
-      ctx_.log.train({.step = done, .epoch = epoch_at(done), .loss = window_loss_ / double(window_steps_),
+      ctx_.log.train({.step = done, .epoch = epoch_at(done), .loss = window_steps_ > 0 ? window_loss_ / double(window_steps_) : std::nan(""),
                       .learning_rate = runner_->schedule().lr(done), .grad_norm = rec.grad_norm,
                       .tokens_per_second = progress.tokens_per_second(),
                       .elapsed_seconds = train_seconds_ + progress.elapsed_seconds()});
@@ -368,7 +375,7 @@ TrainResult Trainer::train() {
   train_seconds_ += progress.elapsed_seconds();
   result.interrupted = interrupted;
   result.epoch = epoch_at(result.global_step);
-  result.train_loss = result.global_step > 0 ? total_loss_ / double(result.global_step) : 0.0;
+  result.train_loss = loss_steps_ > 0 ? total_loss_ / double(loss_steps_) : 0.0;
   result.runtime = train_seconds_;
   result.total_flos = total_flos_;
   result.train_samples = static_cast<int64_t>(data_.train.size());

@@ -98,6 +98,7 @@ class Trainer {
   static constexpr int kMaxNonFiniteSteps = 3;
   int non_finite_steps_ = 0;
   int64_t steps_done_ = 0;  // the last step completed (or resumed from)
+  int64_t loss_steps_ = 0;  // steps whose loss total_loss_ sums (skipped steps are not among them)
 
   Model& model_;
   Trainable trainable_;
