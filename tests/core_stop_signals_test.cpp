@@ -97,4 +97,18 @@ TEST(StopSignals, WithoutAHandlerTheyEndTheProcessAsBefore) {
   EXPECT_EQ(WTERMSIG(status), SIGINT);
 }
 
+// `finetune merge ... &` in a script starts with SIGINT ignored: a Ctrl-C meant for the script
+// used to stop it once the forwarder was installed for every command.
+TEST(StopSignals, ASignalIgnoredAtStartStaysIgnored) {
+  const int status = run_forked([] {
+    std::signal(SIGINT, SIG_IGN);
+    ft::take_stop_signals_on_own_thread();
+    kill(getpid(), SIGINT);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    _exit(7);
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << "ended by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 7);
+}
+
 }  // namespace

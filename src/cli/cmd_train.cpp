@@ -113,7 +113,7 @@ void finish_run(Trainer& trainer, const Trainable& trainable, const RunSetup& s,
                                                                          : "the newest checkpoint in --output_dir";
       const std::string message = cause + " at step " + std::to_string(result.global_step) + "; " + where +
                                   " holds the state and a restart with --resume_from_checkpoint auto continues from it";
-      trainer.report_status("stopped", result.global_step, message);
+      trainer.report_end("stopped", result.global_step, message);
       throw Error(128 + sig, message);
     }
     epoch = result.epoch;

@@ -129,9 +129,10 @@ void check_directory_flag(std::string_view flag, const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (path.empty()) return;
-  // Room for what goes under it (.checkpoint-N.partial/.adapter_model.safetensors.tmpPID): past the
-  // limit every write failed with a raw "File name too long".
-  constexpr size_t kRoomBelow = 80;
+  // Room for what goes under it (the longest: runs/<stamp>_<host>/events.out.tfevents.<time>.<host>
+  // .<pid>.0 with 64-character host names): past the limit every write failed with a raw "File name
+  // too long".
+  constexpr size_t kRoomBelow = 256;
   if (const size_t length = fs::absolute(path, ec).string().size(); length + kRoomBelow > PATH_MAX)
     fail_usage(std::string(flag) + " is " + std::to_string(length) + " characters long (as an absolute path); "
                "the files under it would pass the system's limit of " + std::to_string(PATH_MAX) +

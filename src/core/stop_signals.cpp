@@ -2,25 +2,20 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
-#include <mutex>
 #include <thread>
 
 namespace ft {
 namespace {
 
-std::mutex g_mutex;
-std::function<void(int)> g_handler;
-bool g_handled = false;
+// Atomics, not a mutex and a std::function: static objects are destroyed at exit while the
+// detached signal thread may still take a signal.
+std::atomic<void (*)(int)> g_handler{nullptr};
+std::atomic<bool> g_handled{false};
+pthread_t g_signal_thread;
 
-sigset_t stop_signal_set() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  return set;
-}
 
 [[noreturn]] void end_as_by_default(int sig) {
   std::signal(sig, SIG_DFL);
@@ -32,23 +27,15 @@ sigset_t stop_signal_set() {
   std::_Exit(128 + sig);  // not reached: the default action of both signals ends the process
 }
 
-void wait_for_stop_signals() {
-  const sigset_t set = stop_signal_set();
+void wait_for_stop_signals(sigset_t set) {
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
-    std::function<void(int)> handler;
-    {
-      std::lock_guard lock(g_mutex);
-      if (!g_handled && g_handler) handler = g_handler;
-      g_handled = true;
-    }
-    if (!handler) end_as_by_default(sig);
+    void (*handler)(int) = g_handler.load();
+    if (!handler || g_handled.exchange(true)) end_as_by_default(sig);
     handler(sig);
   }
 }
-
-pthread_t g_signal_thread;
 
 // Threads that libraries started before main (OpenBLAS's pool) do not block the signals, so the
 // kernel may deliver one there: pass it on to the signal thread, which takes it with sigwait.
@@ -57,22 +44,28 @@ extern "C" void forward_to_signal_thread(int sig) { pthread_kill(g_signal_thread
 }  // namespace
 
 void take_stop_signals_on_own_thread() {
-  const sigset_t set = stop_signal_set();
+  // One the process was started ignoring is left alone: blocked, it would be kept pending for the
+  // signal thread instead of discarded.
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int sig : {SIGTERM, SIGINT}) {
+    struct sigaction before {};
+    sigaction(sig, nullptr, &before);
+    if (before.sa_handler != SIG_IGN) sigaddset(&set, sig);
+  }
+  if (sigisemptyset(&set)) return;
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread waiter(wait_for_stop_signals);
+  std::thread waiter(wait_for_stop_signals, set);
   g_signal_thread = waiter.native_handle();
   waiter.detach();
   struct sigaction forward {};
   forward.sa_handler = forward_to_signal_thread;
   forward.sa_flags = SA_RESTART;
   sigfillset(&forward.sa_mask);
-  sigaction(SIGTERM, &forward, nullptr);
-  sigaction(SIGINT, &forward, nullptr);
+  for (const int sig : {SIGTERM, SIGINT})
+    if (sigismember(&set, sig) == 1) sigaction(sig, &forward, nullptr);
 }
 
-void on_stop_signal(std::function<void(int)> handler) {
-  std::lock_guard lock(g_mutex);
-  g_handler = std::move(handler);
-}
+void on_stop_signal(void (*handler)(int)) { g_handler.store(handler); }
 
 }  // namespace ft

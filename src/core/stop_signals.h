@@ -6,12 +6,13 @@
 // before main (OpenBLAS's pool) do not block them; a signal landing there is forwarded.
 // The first signal calls the handler given to on_stop_signal(), on the signal thread; a second
 // one, or one that comes while no handler is set, ends the process as the signal's default action.
+// A signal the process was started ignoring (SIGINT under `cmd &` in a script) stays ignored.
 #pragma once
-#include <functional>
 
 namespace ft {
 
 void take_stop_signals_on_own_thread();
-void on_stop_signal(std::function<void(int signal)> handler);
+// A plain function: the signal thread may still run while the process exits.
+void on_stop_signal(void (*handler)(int signal));
 
 }  // namespace ft

@@ -80,12 +80,14 @@ void copy_file_atomic(const std::string& from, const std::string& to) {
 }
 
 void append_line(const std::string& path, std::string_view line) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) fail_write(path, "open");
-  struct Closer {
+  struct OpenFile {  // closed on an error; closed and checked at the end
     int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+    ~OpenFile() {
+      if (fd >= 0) ::close(fd);
+    }
+  } file{::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)};
+  if (file.fd < 0) fail_write(path, "open");
+  const int fd = file.fd;
   std::string text;
   const off_t size = ::lseek(fd, 0, SEEK_END);
   char last = '\n';
@@ -94,6 +96,8 @@ void append_line(const std::string& path, std::string_view line) {
   text.append(line);
   text += '\n';
   write_all(fd, std::as_bytes(std::span(text.data(), text.size())), path);
+  file.fd = -1;
+  if (::close(fd) != 0) fail_write(path, "close");  // NFS reports a full disk or quota here
 }
 
 }  // namespace ft

@@ -93,7 +93,10 @@ std::string save_checkpoint(const std::string& output_dir, int64_t step, const C
 
   remove_quietly(final_dir);
   fs::rename(tmp, final_dir, ec);
-  if (ec) fail_usage(final_dir.string() + ": cannot move the checkpoint into place: " + ec.message());
+  if (ec) {
+    remove_quietly(tmp);
+    fail_usage(final_dir.string() + ": cannot move the checkpoint into place: " + ec.message());
+  }
   sync_directory(output_dir);
   return final_dir.string();
 }

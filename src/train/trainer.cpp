@@ -67,12 +67,14 @@ void Trainer::note(const std::string& line) {
   else if (ctx_.note) ctx_.note(line);
 }
 
-void Trainer::report_failure(const std::string& message) noexcept {
+void Trainer::report_end(const char* phase, int64_t step, const std::string& message) noexcept {
   try {
-    report_status("failed", steps_done_, message);
-  } catch (const std::exception&) {  // the disk that failed the run may refuse this too
+    report_status(phase, step, message);
+  } catch (const std::exception&) {  // the disk that failed (or stopped) the run may refuse this too
   }
 }
+
+void Trainer::report_failure(const std::string& message) noexcept { report_end("failed", steps_done_, message); }
 
 void Trainer::report_status(const char* phase, int64_t step, const std::string& message) {
   RunStatus s;

@@ -78,9 +78,10 @@ class Trainer {
   nlohmann::json trainer_state(int64_t step) const;
   // status.json (rank 0): phase at `step`, with ETA and last loss while training.
   void report_status(const char* phase, int64_t step, const std::string& message = "");
-  // status.json says "failed" at the last step reached, as far as it can be written: the error
-  // that stopped the run is the one to show.
+  // status.json's last word ("failed" at the last step reached, "stopped"), as far as it can be
+  // written: the error or stop that ended the run is the one to show, with its exit code.
   void report_failure(const std::string& message) noexcept;
+  void report_end(const char* phase, int64_t step, const std::string& message) noexcept;
 
  private:
   std::vector<MicroBatch> micro_batches(int64_t step);
