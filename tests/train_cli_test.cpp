@@ -33,6 +33,19 @@ struct TrainFixture : ::testing::Test {
   fs::path model = ft::test::make_tiny_model_dir(root / "model");
   std::string data = (ft::test::fixtures_dir() / "data" / "alpaca_small.json").string();
 
+  // Replaces the model's weights with seeded random ones, one of them NaN if asked.
+  void write_weights(bool nan_in_the_final_norm) const {
+    const ft::ModelConfig c = ft::parse_model_config(read_file(model / "config.json"), "config.json");
+    const auto specs = ft::weight_specs(c);
+    auto values = ft::test::random_tensors(c, 11);
+    std::vector<ft::TensorToWrite> tensors;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (nan_in_the_final_norm && specs[i].name == "model.norm.weight") values[i][0] = std::nanf("");
+      tensors.push_back({specs[i].name, ft::DType::F32, specs[i].shape, std::as_bytes(std::span(values[i]))});
+    }
+    ft::write_safetensors((model / "model.safetensors").string(), tensors);
+  }
+
   std::string base(const fs::path& out) const {
     return "train --model_name_or_path " + model.string() + " --train_file " + data + " --output_dir " +
            out.string() + " --do_train --per_device_train_batch_size 2 --learning_rate 5e-3 --seed 3 "
@@ -189,15 +202,7 @@ TEST_F(TrainFixture, OutputDirThatIsAFileIsNamedAsSuch) {
 
 // NaN weights made eval print {'eval_loss': nan} and exit 0.
 TEST_F(TrainFixture, EvalOfAModelWithNanWeightsIsAnError) {
-  const ft::ModelConfig c = ft::parse_model_config(ft::test::read_file(model / "config.json"), "config.json");
-  const auto specs = ft::weight_specs(c);
-  auto values = ft::test::random_tensors(c, 11);
-  std::vector<ft::TensorToWrite> tensors;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    if (specs[i].name == "model.norm.weight") values[i][0] = std::nanf("");
-    tensors.push_back({specs[i].name, ft::DType::F32, specs[i].shape, std::as_bytes(std::span(values[i]))});
-  }
-  ft::write_safetensors((model / "model.safetensors").string(), tensors);
+  write_weights(/*nan_in_the_final_norm=*/true);
   const auto r = run_finetune("eval --model_name_or_path " + model.string() + " --train_file " + data);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("error: the loss is NaN: the model's weights hold NaN or Inf values"), std::string::npos)
@@ -207,15 +212,7 @@ TEST_F(TrainFixture, EvalOfAModelWithNanWeightsIsAnError) {
 // NaN weights made train log {'loss': nan} at every step and save a NaN adapter with exit 0. Now
 // each such step applies no update, and three in a row stop the run.
 TEST_F(TrainFixture, TrainingStopsWhenTheLossStaysNotFinite) {
-  const ft::ModelConfig c = ft::parse_model_config(ft::test::read_file(model / "config.json"), "config.json");
-  const auto specs = ft::weight_specs(c);
-  auto values = ft::test::random_tensors(c, 11);
-  std::vector<ft::TensorToWrite> tensors;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    if (specs[i].name == "model.norm.weight") values[i][0] = std::nanf("");
-    tensors.push_back({specs[i].name, ft::DType::F32, specs[i].shape, std::as_bytes(std::span(values[i]))});
-  }
-  ft::write_safetensors((model / "model.safetensors").string(), tensors);
+  write_weights(/*nan_in_the_final_norm=*/true);
   const std::string flags = " --max_steps 10 --logging_steps 1 --save_strategy steps --save_steps 1";
   const auto r = run_finetune(base(root / "out") + flags);
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -237,11 +234,7 @@ TEST_F(TrainFixture, TrainingStopsWhenTheLossStaysNotFinite) {
   EXPECT_GE(status["elapsed_seconds"].get<double>(), 0.0) << status.dump();
   // The checkpoints it wrote resume (a NaN summed into total_loss was saved as null and every
   // later checkpoint failed to load), once the weights are mended.
-  tensors.clear();
-  values = ft::test::random_tensors(c, 11);
-  for (size_t i = 0; i < specs.size(); ++i)
-    tensors.push_back({specs[i].name, ft::DType::F32, specs[i].shape, std::as_bytes(std::span(values[i]))});
-  ft::write_safetensors((model / "model.safetensors").string(), tensors);
+  write_weights(/*nan_in_the_final_norm=*/false);
   const auto resumed = run_finetune(base(root / "out") + flags + " --resume_from_checkpoint auto");
   EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming from"), std::string::npos) << resumed.output;
