@@ -16,7 +16,6 @@ std::atomic<void (*)(int)> g_handler{nullptr};
 std::atomic<bool> g_handled{false};
 pthread_t g_signal_thread;
 
-
 [[noreturn]] void end_as_by_default(int sig) {
   std::signal(sig, SIG_DFL);
   sigset_t one;

@@ -260,7 +260,9 @@ void Trainer::check_finite_step(const StepRecord& rec, int64_t step) {
     non_finite_steps_ = 0;
     return;
   }
-  const auto describe = [](double x) { return std::isnan(x) ? std::string("NaN") : std::isinf(x) ? "infinite" : "finite"; };
+  const auto describe = [](double x) {
+    return std::isnan(x) ? std::string("NaN") : std::isinf(x) ? "infinite" : "finite";
+  };
   const std::string what = "the loss is " + describe(rec.loss) + " and the gradient norm " + describe(rec.grad_norm);
   note("warning: step " + std::to_string(step) + ": " + what + "; its update was skipped");
   // A few in a row is no passing spike: the run would only write a useless adapter.
@@ -341,7 +343,8 @@ TrainResult Trainer::train() {
     progress.update(done, rec.tokens);
 
     if (done % plan_.logging_interval == 0 || (options_.logging_first_step && done == 1)) {
-      ctx_.log.train({.step = done, .epoch = epoch_at(done), .loss = window_steps_ > 0 ? window_loss_ / double(window_steps_) : std::nan(""),
+      const double window_mean = window_steps_ > 0 ? window_loss_ / double(window_steps_) : std::nan("");
+      ctx_.log.train({.step = done, .epoch = epoch_at(done), .loss = window_mean,
                       .learning_rate = runner_->schedule().lr(done), .grad_norm = rec.grad_norm,
                       .tokens_per_second = progress.tokens_per_second(),
                       .elapsed_seconds = train_seconds_ + progress.elapsed_seconds()});
