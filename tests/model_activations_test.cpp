@@ -80,5 +80,24 @@ TEST(ModelActivations, TheMemoryPlanKeepsWhatTheTargetsTrain) {
   EXPECT_EQ(arena("q_proj,v_proj", false), arena("q_proj,v_proj,gate_proj,down_proj"));
 }
 
+// Forced onto the own AMX engine (FT_GEMM_ENGINE=amx, the way issue #9 measures it), the plan
+// counted no GEMM buffers, as if bf16 ran in oneDNN; the engine packs A and the whole of B in bf16.
+TEST(ModelActivations, TheMemoryPlanCountsEachEnginesBf16Buffers) {
+  ModelConfig c = parse_model_config(test::kConfig, "synthetic/config.json");
+  TrainShape s;
+  s.batch = 2;
+  s.seq = 24;
+  s.bf16 = true;
+  const int64_t rows = 2, chunk = 7, BT = rows * s.seq;
+  const int64_t C = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
+  const int64_t widest = std::max({C, I, int64_t{c.num_attention_heads} * c.head_dim});
+  const int64_t a = std::max(BT * widest, chunk * V), b = std::max(widest * C, V * C);
+  EXPECT_EQ(gemm_scratch_bytes(c, s, rows, chunk, GemmEngine::kOneDnn), 0);
+  EXPECT_EQ(gemm_scratch_bytes(c, s, rows, chunk, GemmEngine::kAmx), (a + b) * 2);
+  EXPECT_EQ(gemm_scratch_bytes(c, s, rows, chunk, GemmEngine::kOneDnnSgemm), (a + b) * 4);  // b below a panel
+  s.bf16 = false;
+  EXPECT_EQ(gemm_scratch_bytes(c, s, rows, chunk, GemmEngine::kAmx), 0);
+}
+
 }  // namespace
 }  // namespace ft

@@ -163,9 +163,12 @@ void gemm_packed(const GemmShape& s, const void* a, const PackedWeight& w, const
   w.impl_->plan->run(a, nullptr, s.bias ? bias : nullptr, c);
 }
 
+GemmEngine gemm_bf16_engine() {
+  return gemm_engine_for(GemmShape{.M = 4096, .N = 4096, .K = 4096, .a = DType::BF16, .b = DType::BF16});
+}
+
 bool gemm_native_bf16() {
-  const GemmShape typical{.M = 4096, .N = 4096, .K = 4096, .a = DType::BF16, .b = DType::BF16};
-  const GemmEngine e = gemm_engine_for(typical);
+  const GemmEngine e = gemm_bf16_engine();
   return e == GemmEngine::kOneDnn || e == GemmEngine::kAmx;
 }
 

@@ -87,6 +87,8 @@ class PackedWeight {
 void gemm_packed(const GemmShape& shape, const void* a, const PackedWeight& w, const float* bias,
                  void* c);
 
+// The engine a model-sized bf16 GEMM takes here (the rule, or FT_GEMM_ENGINE).
+GemmEngine gemm_bf16_engine();
 // True when gemm() runs bf16 natively here (oneDNN or the own kernels on AMX); false
 // when bf16 is widened to fp32 (AVX2, and AVX-512 without AMX, where fp32 is faster).
 bool gemm_native_bf16();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/half.h"
 #include "core/process_memory.h"
 #include "kernels/gemm.h"
 #include "model/activations.h"
@@ -24,13 +25,19 @@ int64_t lora_parameters(const ModelConfig& c, const LoraConfig& lora) {
   return n;
 }
 
+}  // namespace
+
 // Where the CPU has no native bf16, a bf16 GEMM widens its A operand and panels of B (at most
 // 2^23 floats) to fp32 in per-thread scratch that grows to the largest call (kernels/gemm_sgemm.cpp).
+// The own AMX engine packs A and the whole of B into bf16 tiles in scratch that grows likewise
+// (kernels/gemm_amx.cpp; tiles pad rows to 16 and depths to 32, which these shapes do not need).
+// oneDNN's native bf16 keeps its buffers in the measured baseline.
 // The largest A: a projection's input over all tokens, the LM head's chunk of logit gradients, and
-// with full fine-tuning a weight gradient's transposed output gradient. The largest B: a weight
-// (panel-capped), or with full fine-tuning a layer input over all tokens.
-int64_t gemm_scratch_bytes(const ModelConfig& c, const TrainShape& s, int64_t rows, int64_t chunk) {
-  if (!s.bf16 || gemm_native_bf16()) return 0;
+// with full fine-tuning a weight gradient's transposed output gradient. The largest B: a weight,
+// or with full fine-tuning a layer input over all tokens.
+int64_t gemm_scratch_bytes(const ModelConfig& c, const TrainShape& s, int64_t rows, int64_t chunk,
+                           GemmEngine bf16_engine) {
+  if (!s.bf16 || bf16_engine == GemmEngine::kOneDnn) return 0;
   const int64_t C = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
   const int64_t QD = int64_t{c.num_attention_heads} * c.head_dim;
   const int64_t BT = rows * s.seq, widest = std::max({C, I, QD});
@@ -39,11 +46,10 @@ int64_t gemm_scratch_bytes(const ModelConfig& c, const TrainShape& s, int64_t ro
     a = std::max({a, widest * BT, V * chunk});
     b = std::max({b, widest * BT, C * chunk});
   }
+  if (bf16_engine == GemmEngine::kAmx) return (a + b) * int64_t{sizeof(bf16)};
   constexpr int64_t kPanelFloats = int64_t{1} << 23;
   return (a + std::min(b, kPanelFloats)) * kFloat;
 }
-
-}  // namespace
 
 MemoryPlan plan_training_memory(const ModelConfig& c, const TrainShape& s) {
   MemoryPlan m;
@@ -89,7 +95,7 @@ MemoryPlan plan_training_memory(const ModelConfig& c, const TrainShape& s) {
   m.activation_arena = arena.total * kFloat - m.logits_chunk;
   m.lora_products = int64_t{c.num_hidden_layers} * kLoraTargetCount * rows * T * rank * kFloat;
   m.gradient_arena = grads.total * kFloat;
-  m.gemm_scratch = gemm_scratch_bytes(c, s, rows, logits_rows);
+  m.gemm_scratch = gemm_scratch_bytes(c, s, rows, logits_rows, gemm_bf16_engine());
   return m;
 }
 

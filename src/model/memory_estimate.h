@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/gemm.h"
 #include "model/config.h"
 #include "model/lora.h"
 
@@ -34,7 +35,7 @@ struct MemoryPlan {
   int64_t logits_chunk = 0;        // the fused LM head's rows of logits, later one layer's gradients
   int64_t lora_products = 0;       // s·x·Aᵀ of every adapted projection, kept for backward
   int64_t gradient_arena = 0;      // residual gradient, checkpoints, dropout and bf16 scratch
-  int64_t gemm_scratch = 0;        // GEMM engine buffers (widened bf16 panels where not native)
+  int64_t gemm_scratch = 0;        // GEMM engine buffers (widened or AMX-packed bf16 operands)
   int64_t data = 0;                // tokenizer and tokenized dataset (measured by the caller)
   int64_t baseline = 0;            // process RSS before loading (measured by the caller)
 
@@ -46,6 +47,10 @@ struct MemoryPlan {
 };
 
 MemoryPlan plan_training_memory(const ModelConfig& config, const TrainShape& shape);
+// The GEMM engine's own buffers for a step of `rows` rows with LM-head chunks of `chunk` rows, when
+// bf16 GEMMs run on `bf16_engine` (the plan passes gemm_bf16_engine(); exposed for tests).
+int64_t gemm_scratch_bytes(const ModelConfig& config, const TrainShape& shape, int64_t rows, int64_t chunk,
+                           GemmEngine bf16_engine);
 
 // Resident bytes of this process now (VmRSS), after one mid-sized multiply in the run's dtype has
 // started the GEMM library's threads, JIT and packing buffers, as a training run has by its first
