@@ -59,13 +59,14 @@ class FakeByteTokenizer : public Tokenizer {
   }
 };
 
-// One scratch directory per test (scratch_dir() empties it on every call).
+// One scratch directory per test (scratch_dir() empties it on every call); taken afresh when the
+// listener removed it after an earlier run of the same test (--gtest_repeat).
 inline std::filesystem::path data_scratch_dir() {
   static std::string current_test;
   static std::filesystem::path dir;
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   const std::string name = std::string(info->test_suite_name()) + "." + info->name();
-  if (name != current_test) {
+  if (name != current_test || !std::filesystem::exists(dir)) {
     dir = scratch_dir();
     current_test = name;
   }
