@@ -9,7 +9,8 @@ export CCACHE_BASEDIR := $(CURDIR)
 export OMP_WAIT_POLICY ?= PASSIVE
 # Whole training runs (many steps, several processes) run in the release suite only: under ASan a
 # Debug trainer is ~20x slower, and their code paths are covered by the faster CLI tests there.
-ASAN_SKIP := SigkillAtARandomStep|SigtermCheckpoints|ResumeFromAnEarlier|TrainingWritesTheRun|TwoRanksFollow|AKilledRank|EvalCommandMatches|FourRanksFollow|ResumingAtAnotherWorldSize|TrainMemory.*Plan|TrainMemory.LoadingHolds
+# MappedFileLimits sets an address-space limit, which ASan's reserved shadow memory cannot live under.
+ASAN_SKIP := MappedFileLimits|SigkillAtARandomStep|SigtermCheckpoints|ResumeFromAnEarlier|TrainingWritesTheRun|TwoRanksFollow|AKilledRank|EvalCommandMatches|FourRanksFollow|ResumingAtAnotherWorldSize|TrainMemory.*Plan|TrainMemory.LoadingHolds
 
 .PHONY: setup build build-asan test unit-asan demo bench clean
 

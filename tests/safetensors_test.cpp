@@ -1,12 +1,20 @@
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "core/half.h"
+#include "core/error.h"
+#include "formats/mapped_file.h"
 #include "formats/safetensors.h"
 #include "model/config.h"
 #include "safetensors_test_util.h"
@@ -40,6 +48,40 @@ std::vector<std::byte> parse_file_bytes(const std::string& path) {
 }  // namespace
 
 // Byte-for-byte the serialisations the reference crate's own tests pin down.
+// A model file the process has no address space left for was reported as a bad file (exit 2);
+// it is the process's memory limit (exit 1). In a forked child under an RLIMIT_AS just above
+// what it uses (release suite only: ASan reserves terabytes of address space).
+TEST(MappedFileLimits, NoAddressSpaceLeftIsAMemoryErrorNotABadFile) {
+  const auto dir = ft::test::scratch_dir();
+  const std::string path = (dir / "big.safetensors").string();
+  {
+    const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, int64_t{1} << 30), 0);  // sparse: no disk used
+    ::close(fd);
+  }
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::ifstream status("/proc/self/status");
+    int64_t vm_kib = 0;
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmSize:", 0) == 0) vm_kib = std::stoll(line.substr(7));
+    const rlimit limit{.rlim_cur = rlim_t(vm_kib + (256 << 10)) * 1024, .rlim_max = RLIM_INFINITY};
+    if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(3);
+    try {
+      ft::MappedFile file(path);
+      _exit(4);  // mapped 1 GiB under a 256 MiB margin
+    } catch (const ft::Error& e) {
+      const bool named = std::string(e.what()).find("cannot memory-map it: out of memory") != std::string::npos;
+      _exit(e.exit_code() == ft::kExitUsage && named ? 0 : 5);
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: setrlimit failed, 4: the map succeeded, 5: wrong code or message";
+}
+
 TEST(SafetensorsWrite, MatchesReferenceSerialisation) {
   const auto dir = ft::test::scratch_dir();
   const std::vector<float> values = {0, 1, 2, 3, 4, 5};

@@ -43,9 +43,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return e.exit_code();
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "error: out of memory: this machine or container cannot hold what was asked; "
-                         "`finetune inspect --train <the train flags>` prints a run's planned peak (lower "
-                         "--per_device_train_batch_size or --max_seq_length, or pass --gradient_checkpointing true)\n");
+    const std::string command = argc > 1 ? argv[1] : "";
+    const bool trains = command == "train" || command == "bench";
+    std::fprintf(stderr, "error: out of memory: this machine or container cannot hold what was asked%s\n",
+                 trains ? "; `finetune inspect --train <the train flags>` prints a run's planned peak (lower "
+                          "--per_device_train_batch_size or --max_seq_length, or pass --gradient_checkpointing true)"
+                        : "; give the process more memory");
     return ft::kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -66,6 +66,15 @@ double best_rate(int threads, int64_t iters, double flops_per_iter, const std::f
   for (int rep = 0; rep < 3; ++rep) {
     std::vector<float> sinks(static_cast<size_t>(threads));
     std::vector<std::thread> pool;
+    // A thread that cannot be started (a memory limit) throws with others running: they are
+    // joined before the error goes on (a joinable std::thread's destructor ends the process).
+    struct JoinAll {
+      std::vector<std::thread>& pool;
+      ~JoinAll() {
+        for (std::thread& t : pool)
+          if (t.joinable()) t.join();
+      }
+    } join_all{pool};
     const auto start = std::chrono::steady_clock::now();
     for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { sinks[size_t(t)] = chains(iters); });
     for (std::thread& t : pool) t.join();

@@ -2,7 +2,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <initializer_list>
+#include <string>
+#include <vector>
 
 namespace ft {
 namespace {
@@ -41,12 +44,32 @@ int64_t meminfo_total() {
 
 }  // namespace
 
+namespace {
+
+// The limit files of this process's memory cgroup (/proc/self/cgroup: "0::/path" for v2,
+// "N:memory:/path" for v1) and of the root, which is where a container sees its own.
+std::vector<std::string> cgroup_limit_files() {
+  std::vector<std::string> files = {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    const size_t first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1), path = line.substr(second + 1);
+    if (path.empty() || path == "/") continue;
+    if (controllers.empty()) files.push_back("/sys/fs/cgroup" + path + "/memory.max");
+    else if (controllers == "memory" || controllers.find("memory,") == 0 || controllers.find(",memory") != std::string::npos)
+      files.push_back("/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes");
+  }
+  return files;
+}
+
+}  // namespace
+
 int64_t memory_limit_bytes() {
   int64_t limit = meminfo_total();
-  // A container sees its own cgroup at the root of /sys/fs/cgroup; v1 reports "no limit" as a
-  // huge number, which the min leaves alone.
-  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"})
-    if (const int64_t cgroup = file_number(path); cgroup > 0 && (limit == 0 || cgroup < limit)) limit = cgroup;
+  // v1 reports "no limit" as a huge number, which the min leaves alone.
+  for (const std::string& path : cgroup_limit_files())
+    if (const int64_t cgroup = file_number(path.c_str()); cgroup > 0 && (limit == 0 || cgroup < limit)) limit = cgroup;
   return limit;
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <system_error>
 #include <thread>
 
 namespace ft {
@@ -54,7 +55,13 @@ void take_stop_signals_on_own_thread() {
   }
   if (sigisemptyset(&set)) return;
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread waiter(wait_for_stop_signals, set);
+  std::thread waiter;
+  try {
+    waiter = std::thread(wait_for_stop_signals, set);
+  } catch (const std::system_error&) {  // no thread to be had (a memory limit): default actions
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    return;
+  }
   g_signal_thread = waiter.native_handle();
   waiter.detach();
   struct sigaction forward {};

@@ -38,6 +38,10 @@ MappedFile::MappedFile(const std::string& path) : path_(path) {
   void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.fd, 0);
   if (p == MAP_FAILED) {
     size_ = 0;
+    // Out of address space is the process's limit, not a bad file (exit 2 said the file was).
+    if (errno == ENOMEM)
+      throw Error(kExitUsage, path + ": cannot memory-map it: out of memory (the process's memory or "
+                                     "address-space limit is below what it needs); give it more memory");
     fail_input(path, std::string("cannot memory-map: ") + std::strerror(errno));
   }
   data_ = static_cast<const std::byte*>(p);

@@ -1,5 +1,6 @@
 // A read-only memory map of a whole file. Missing or unreadable files are ft::Error (exit code 2)
-// naming the path; an empty file maps to an empty span. Pages are shared with the page cache, so
+// naming the path; no address space left for it is exit code 1 (the process's limit, not the file);
+// an empty file maps to an empty span. Pages are shared with the page cache, so
 // several processes loading the same model cost one copy of RAM.
 #pragma once
 #include <cstddef>
