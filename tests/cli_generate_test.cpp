@@ -32,6 +32,26 @@ TEST(CliGenerate, GreedyStreamsPromptAndContinuation) {
   EXPECT_EQ(bf.output.rfind("Once upon a time", 0), 0u) << bf.output;
 }
 
+// Reaching the context length ended the text early without a word.
+TEST(CliGenerate, StoppingAtTheContextLengthIsNoted) {
+  FT_REQUIRE_SHARED();
+  const auto dir = test::scratch_dir();
+  std::string config = test::read_file(std::filesystem::path(stories()) / "config.json");
+  config.replace(config.find("\"max_position_embeddings\": 512"), 30, "\"max_position_embeddings\": 24");
+  test::write_file(dir / "config.json", config);
+  ASSERT_EQ(test::run_finetune("init --config " + (dir / "config.json").string() + " --tokenizer " + stories() +
+                               " --output_dir " + (dir / "model").string() + " --seed 3")
+                .exit_code,
+            0);
+  const auto r = test::run_finetune("generate --model_name_or_path " + (dir / "model").string() +
+                                    " --prompt 'Once upon a time' --max_new_tokens 100 --temperature 0");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("note: stopped at the model's context of 24 tokens (max_position_embeddings) after "),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("before --max_new_tokens 100"), std::string::npos) << r.output;
+}
+
 TEST(CliGenerate, SamplingIsReproducibleBySeed) {
   FT_REQUIRE_SHARED();
   const std::string args = "generate --model_name_or_path " + stories() +

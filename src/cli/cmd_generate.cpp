@@ -78,9 +78,14 @@ void run_generate(const GenerateArgs& args) {
     std::fflush(stdout);
   };
   for (int id : prompt) emit(stream.push(id));
-  generate(model, prompt, options, [&](int id) { emit(stream.push(id)); });
+  const GenerationResult result = generate(model, prompt, options, [&](int id) { emit(stream.push(id)); });
   emit(stream.finish());
   emit("\n");
+  // --max_new_tokens 2000 on a 512-token model gave a shorter text without a word.
+  if (result.reason == StopReason::ContextFull)
+    std::fprintf(stderr, "note: stopped at the model's context of %d tokens (max_position_embeddings) after %zu new "
+                 "tokens, before --max_new_tokens %d\n",
+                 model.config().max_position_embeddings, result.tokens.size(), args.max_new_tokens);
 }
 
 }  // namespace
