@@ -143,7 +143,7 @@ void check_directory_flag(std::string_view flag, const std::string& path) {
     return;
   }
   // Not there yet: it is created under its nearest existing ancestor, which must be a directory
-  // this process may write (else the first write, the token cache's, fails with its own message).
+  // this process may write (else the run's first file fails later, after the data is prepared).
   fs::path above = fs::absolute(path, ec).parent_path();
   while (!above.empty() && !fs::exists(above, ec) && above != above.parent_path()) above = above.parent_path();
   if (!fs::is_directory(above, ec))
